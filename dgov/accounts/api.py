@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+from django.conf import settings
+from ninja import Query, Router
+from ninja.pagination import paginate
+from ninja.security import HttpBearer
+
+from dgov.accounts import selectors, services
+from dgov.accounts.schemas import (
+    MeOut, PersonalDataOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, UserFilter, UserOut,
+)
+from dgov.core.api import READ_ERRORS, Pagination, actor_of, errors
+from dgov.core.context import current
+from dgov.core.errors import DgovError, ValidationError
+from dgov.orgs.selectors import region_get
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer dgov_…`."""
+
+    def authenticate(self, request, token):
+        user = services.token_authenticate(token)
+        if user is not None:
+            request.user = user
+            ctx = current()
+            if ctx is not None:
+                ctx.user = user
+        return user
+
+
+auth_router = Router(tags=["auth"])
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422)},
+                  operation_id="create_token")
+def create_token(request, payload: TokenIn):
+    """Log in with username, password and (for accounts with a second factor) a one-time code.
+    Errors: `invalid_credentials`, `account_locked`, `otp_required`, `otp_invalid`."""
+    result = services.login(username=payload.username, password=payload.password, otp=payload.otp, channel="api")
+    token, plaintext = services.token_create(
+        user=result.user, name="login", lifetime=timedelta(hours=settings.DGOV_LOGIN_TOKEN_HOURS))
+    return {"token": plaintext, "expires_at": token.expires_at}
+
+
+@auth_router.post("/register", auth=None, response={201: RegisteredOut, **errors(422)},
+                  operation_id="register")
+def register(request, payload: RegisterIn):
+    """Register a natural person (身份证号, GB 11643) or an enterprise (统一社会信用代码, GB 32100).
+    Field errors come back in `details`, in Chinese by default."""
+    region = None
+    if payload.region_code:
+        try:
+            region = region_get(payload.region_code)
+        except DgovError as exc:  # not found, or malformed: report it against the field
+            raise ValidationError(details={"region_code": [str(exc.message)]}) from None
+    common = {"username": payload.username, "password": payload.password, "phone": payload.phone,
+              "region": region}
+    if payload.kind == "citizen":
+        user = services.register_citizen(real_name=payload.real_name or "", id_number=payload.id_number or "",
+                                         **common)
+    else:
+        user = services.register_enterprise(
+            enterprise_name=payload.enterprise_name or "", credit_code=payload.credit_code or "",
+            legal_representative=payload.legal_representative or "", **common)
+    return 201, user
+
+
+router = Router(tags=["users"])
+
+
+@router.get("/me", response={200: MeOut, **errors(401)}, operation_id="me")
+def me(request):
+    """The caller: profile, roles with their data scope, masked identity."""
+    data = selectors.me(actor_of(request))
+    return {**UserOut.from_orm(data.pop("user")).dict(), **data}
+
+
+@router.get("/users", response={200: list[UserOut], **READ_ERRORS}, operation_id="list_users")
+@paginate(Pagination)
+def list_users(request, filters: UserFilter = Query(...)):
+    """Users within the caller's data scope."""
+    return filters.filter(selectors.users_visible(actor_of(request)))
+
+
+@router.get("/users/{user_id}", response={200: UserOut, **READ_ERRORS}, operation_id="get_user")
+def get_user(request, user_id: int):
+    """One user; 404 when outside the caller's data scope."""
+    return selectors.user_get(actor_of(request), user_id)
+
+
+@router.get("/users/{user_id}/personal-data", response={200: PersonalDataOut, **READ_ERRORS},
+            operation_id="get_user_personal_data")
+def get_personal_data(request, user_id: int):
+    """Unmasked personal data. Needs the personal-data permission in scope (or being the person);
+    every call is audited."""
+    return selectors.personal_data(actor_of(request), user_id)
+
+

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "dgov.accounts"
+    label = "accounts"
+    verbose_name = _("Unified identity")
+
+    def ready(self):
+        from dgov.accounts.models import Role, RoleAssignment, User
+        from dgov.core import nav
+
+        nav.register("system", _("Users"), "accounts:user_list", perm=(User, "view"), order=10)
+        nav.register("system", _("Roles"), "accounts:role_list", perm=(Role, "view"), order=20)
+        nav.register("system", _("Role assignments"), "accounts:roleassignment_list",
+                     perm=(RoleAssignment, "view"), order=30)
+
+    def load_reference(self, out):
+        from dgov.accounts.roles import load_builtin_roles
+
+        out(f"built-in roles: {load_builtin_roles()} created or changed")
+
+    def load_demo(self, out):
+        from dgov.accounts.demo import load_demo
+
+        accounts = load_demo()
+        out(f"demo accounts: {len(accounts)}")
+        return accounts

@@ -1,0 +1,25 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dgov.accounts.models import User, UserKind
+from dgov.orgs.models import Region
+
+
+class UserFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Account type"), choices=UserKind.choices)
+    region = django_filters.ModelChoiceFilter(
+        label=_("Region"), method="within_region",
+        queryset=Region.objects.filter(level__in=["city", "county", "township"]).order_by("path"))
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = User
+        fields = ["q", "kind", "region", "is_active"]
+
+    def search(self, qs, name, value):
+        return qs.filter(Q(username__icontains=value) | Q(real_name__icontains=value))
+
+    def within_region(self, qs, name, value):
+        return qs.filter(region__path__startswith=value.path)

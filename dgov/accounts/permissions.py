@@ -1,0 +1,109 @@
+"""The scope resolver behind `restrict(user, action)` (see dgov.core.permissions).
+
+A user's grants are loaded once per request (two queries) and cached on the user object:
+{"app_label.action_model": [Grant, ...]}. Superusers hold everything with scope "all".
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, ScopeSpec
+
+_CACHE_ATTR = "_dgov_grants"
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str
+    path: str | None = None  # region or department materialised path
+
+
+def permission_name(model, action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def load_grants(user) -> dict[str, list[Grant]]:
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from dgov.accounts.models import RoleAssignment
+
+    grants: dict[str, list[Grant]] = defaultdict(list)
+    assignments = (RoleAssignment.objects.filter(user=user)
+                   .select_related("region", "department")
+                   .prefetch_related("role__permissions__content_type"))
+    for a in assignments:
+        path = a.region.path if a.region_id else (a.department.path if a.department_id else None)
+        grant = Grant(a.scope_kind, path)
+        for perm in a.role.permissions.all():
+            grants[f"{perm.content_type.app_label}.{perm.codename}"].append(grant)
+    grants = dict(grants)
+    setattr(user, _CACHE_ATTR, grants)
+    return grants
+
+
+def forget_grants(user) -> None:
+    """Drop the cached grants, after the user's roles changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _spec(model) -> ScopeSpec:
+    return getattr(model, "scope", None) or ScopeSpec()
+
+
+def _active(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+class RoleScopeResolver:
+    def grants_for(self, user, model, action: str) -> list[Grant] | None:
+        if not _active(user):
+            return None
+        if user.is_superuser:
+            return [Grant(ALL)]
+        return load_grants(user).get(permission_name(model, action))
+
+    def q(self, user, model, action: str) -> Q | None:
+        grants = self.grants_for(user, model, action)
+        if not grants:
+            return None
+        spec = _spec(model)
+        q = Q(pk__in=[])
+        for grant in grants:
+            if grant.kind == ALL:
+                return Q()
+            if grant.kind in (REGION, DEPARTMENT):
+                lookup = spec.path_lookup(grant.kind)
+                if lookup and grant.path:
+                    q |= Q(**{lookup: grant.path})
+            elif grant.kind == OWN and spec.owner:
+                q |= Q(**{spec.owner: user.pk})
+        return q
+
+    def allows(self, user, action: str, instance) -> bool | None:
+        grants = self.grants_for(user, type(instance), action)
+        if not grants:
+            return None
+        spec = _spec(type(instance))
+        for grant in grants:
+            if grant.kind == ALL:
+                return True
+            if grant.kind in (REGION, DEPARTMENT):
+                path = spec.path_of(instance, grant.kind)
+                if path and grant.path and path.startswith(grant.path):
+                    return True
+            elif grant.kind == OWN and spec.owner and spec.owner_of(instance) == user.pk:
+                return True
+        return False
+
+    def holds(self, user, perm: str) -> list[Grant]:
+        """The grants of one permission string ("accounts.view_user"), for checks that are not about a
+        model's rows (menus, privilege-escalation checks)."""
+        if not _active(user):
+            return []
+        if user.is_superuser:
+            return [Grant(ALL)]
+        return load_grants(user).get(perm, [])

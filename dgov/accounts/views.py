@@ -1,0 +1,391 @@
+import base64
+import io
+import time
+from datetime import timedelta
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dgov.accounts import selectors, services
+from dgov.accounts.forms import (
+    ChangePasswordForm, LoginForm, OtpForm, PasswordResetRequestForm, RegisterCitizenForm, RegisterEnterpriseForm,
+    RoleAssignmentForm, RoleForm, SetPasswordForm, TokenCreateForm, UserCreateForm, UserForm,
+)
+from dgov.accounts.models import ApiToken, Role, RoleAssignment, TotpDevice, User
+from dgov.accounts.filtersets import UserFilterSet
+from dgov.accounts.tables import RoleAssignmentTable, RoleTable, UserTable
+from dgov.core import audit
+from dgov.core.errors import AccountLocked, AuthenticationFailed, DgovError, OtpInvalid, OtpRequired
+from dgov.core.forms import apply_error
+from dgov.core.permissions import get_scoped, has_permission
+from dgov.core.views import CrudView, CrudViews
+
+BACKEND = "dgov.accounts.backends.LockoutModelBackend"
+PENDING = "dgov_pending_login"
+PENDING_SECONDS = 300
+
+
+# --- login ------------------------------------------------------------------------------------
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _home_for(user) -> str:
+    return reverse("workbench:home") if user.is_official else reverse("accounts:profile")
+
+
+def _finish_login(request, user):
+    request.session.pop(PENDING, None)
+    django_login(request, user, backend=BACKEND)
+    return redirect(_next_url(request, _home_for(user)))
+
+
+def _pending_user(request) -> User | None:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["ts"] > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None
+    return User.objects.filter(pk=pending["uid"], is_active=True).first()
+
+
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(_home_for(request.user))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.login(username=form.cleaned_data["username"], password=form.cleaned_data["password"],
+                                    otp=None, channel="web")
+        except OtpRequired:
+            user = User.objects.get(username=form.cleaned_data["username"])
+            request.session[PENDING] = {"uid": user.pk, "ts": time.time(), "next": _next_url(request, "")}
+            return redirect("accounts:login_otp")
+        except (AuthenticationFailed, AccountLocked) as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            if result.needs_enrolment:
+                request.session[PENDING] = {"uid": result.user.pk, "ts": time.time(),
+                                            "next": _next_url(request, "")}
+                return redirect("accounts:login_enrol")
+            return _finish_login(request, result.user)
+    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request, "")},
+                  status=422 if form.errors else 200)
+
+
+def _pending_next(request) -> str:
+    return (request.session.get(PENDING) or {}).get("next", "")
+
+
+def login_otp_view(request):
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please log in again."))
+        return redirect("accounts:login")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.login_second_factor(user=user, code=form.cleaned_data["code"], channel="web")
+        except AccountLocked as exc:
+            request.session.pop(PENDING, None)
+            messages.error(request, str(exc.message))
+            return redirect("accounts:login")
+        except OtpInvalid as exc:
+            form.add_error("code", str(exc.message))
+        else:
+            nxt = _pending_next(request)
+            response = _finish_login(request, user)
+            return redirect(nxt) if nxt else response
+    return render(request, "accounts/login_otp.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def _qr_data_uri(text: str) -> str:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", scale=5, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _enrol(request, user, *, on_success):
+    """Shared by first-login enrolment and enrolment from the account page."""
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_confirm_enrolment(user=user, code=form.cleaned_data["code"])
+        except (OtpInvalid, TotpDevice.DoesNotExist):
+            form.add_error("code", _("The code does not match. Check the time on your phone and try again."))
+        else:
+            messages.success(request, _("Your authenticator is set up. You will need a code at every login."))
+            return on_success()
+        device = TotpDevice.objects.filter(user=user).first()
+    else:
+        try:
+            device = services.totp_begin_enrolment(user=user)
+        except DgovError as exc:
+            messages.info(request, str(exc.message))
+            return on_success()
+    return render(request, "accounts/enrol.html", {
+        "form": form, "secret": device.secret if device else "",
+        "qr": _qr_data_uri(services.totp_uri(device)) if device else "",
+    }, status=422 if form.errors else 200)
+
+
+def login_enrol_view(request):
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please log in again."))
+        return redirect("accounts:login")
+
+    def done():
+        nxt = _pending_next(request)
+        response = _finish_login(request, user)
+        return redirect(nxt) if nxt else response
+
+    return _enrol(request, user, on_success=done)
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit.record("auth.logout", request.user, actor=request.user)
+    django_logout(request)
+    messages.info(request, _("You have logged out."))
+    return redirect("portal:home")
+
+
+# --- registration and password reset ---------------------------------------------------------
+
+def register_view(request):
+    kind = request.GET.get("kind") or request.POST.get("kind") or "citizen"
+    form_cls = RegisterEnterpriseForm if kind == "enterprise" else RegisterCitizenForm
+    form = form_cls(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("password2")
+        try:
+            if kind == "enterprise":
+                user = services.register_enterprise(**data)
+            else:
+                user = services.register_citizen(**data)
+        except DgovError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Your account is registered."))
+            django_login(request, user, backend=BACKEND)
+            return redirect("accounts:profile")
+    return render(request, "accounts/register.html", {"form": form, "kind": kind},
+                  status=422 if form.errors else 200)
+
+
+def password_reset_view(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(
+            username=form.cleaned_data["username"],
+            reset_url_builder=lambda uid, token: request.build_absolute_uri(
+                reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})))
+        return render(request, "accounts/password_reset_sent.html")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_confirm_view(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()), is_active=True)
+    except (ValueError, User.DoesNotExist, UnicodeDecodeError):
+        user = None
+    if user is None or not services.password_reset_tokens.check_token(user, token):
+        return render(request, "accounts/password_reset_invalid.html", status=400)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_set(user=user, password=form.cleaned_data["password"])
+        except DgovError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Your password has been changed. Please log in."))
+            return redirect("accounts:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form},
+                  status=422 if form.errors else 200)
+
+
+# --- my account ------------------------------------------------------------------------------
+
+@login_required
+def profile_view(request):
+    user = request.user
+    data = selectors.me(user)
+    ctx = {
+        "me": data,
+        "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"),
+        "second_factor": TotpDevice.objects.filter(user=user, confirmed=True).exists(),
+        "second_factor_required": data["second_factor"],
+        "nav_active": "workbench" if user.is_official else "portal",
+    }
+    return render(request, "accounts/profile.html", ctx)
+
+
+@login_required
+def profile_personal_data_view(request):
+    """Show my own unmasked personal data (audited like any read of personal data)."""
+    return render(request, "accounts/personal_data.html",
+                  {"data": selectors.personal_data(request.user, request.user.pk), "subject": request.user})
+
+
+@login_required
+def profile_password_view(request):
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_set(user=request.user, password=form.cleaned_data["password"])
+        except DgovError as exc:
+            apply_error(form, exc)
+        else:
+            django_login(request, request.user, backend=BACKEND)  # keep this session after the change
+            messages.success(request, _("Your password has been changed."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/change_password.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+def profile_enrol_view(request):
+    return _enrol(request, request.user, on_success=lambda: redirect("accounts:profile"))
+
+
+@login_required
+def profile_token_view(request):
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _token, plaintext = services.token_create(user=request.user, name=form.cleaned_data["name"],
+                                                  lifetime=timedelta(days=form.cleaned_data["days"]))
+        return render(request, "accounts/token_created.html", {"token": plaintext})
+    return render(request, "accounts/token_create.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def profile_token_revoke_view(request, token_id: int):
+    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+    if token is not None:
+        services.token_revoke(actor=request.user, token=token)
+        messages.success(request, _("The token has been revoked."))
+    return redirect("accounts:profile")
+
+
+# --- system administration -------------------------------------------------------------------
+
+class UserViews(CrudViews):
+    """Accounts are deactivated, never deleted: their audit trail must keep pointing somewhere."""
+
+    model = User
+    table = UserTable
+    filterset = UserFilterSet
+    form = UserForm
+    add_form = UserCreateForm
+    queryset = staticmethod(lambda: User.objects.select_related("region", "department"))
+
+    @classmethod
+    def save_form(cls, *, actor, form):
+        data = dict(form.cleaned_data)
+        if form.instance._state.adding:
+            return services.user_create(actor=actor, **data)
+        for frozen in ("username", "kind"):
+            data.pop(frozen, None)
+        return services.user_update(actor=actor, user=User.objects.get(pk=form.instance.pk), **data)
+
+    @staticmethod
+    def delete(*, actor, instance):
+        services.user_update(actor=actor, user=instance, is_active=False)
+
+
+class UserDetailView(CrudView):
+    """A user's page: profile, roles with scope; unlock, grant and withdraw roles."""
+
+    crud = UserViews
+
+    def get(self, request, key):
+        return self._render(request, self.get_object("view", key), RoleAssignmentForm())
+
+    def _render(self, request, user, form, status=200):
+        actor = request.user
+        ctx = self.context(
+            object=user, rows=[(c.header, c.text(user)) for c in UserTable.columns],
+            assignments=selectors.role_grants(user),
+            can_change=has_permission(actor, User, "change"),
+            can_delete=has_permission(actor, User, "change") and user.is_active and user.pk != actor.pk,
+            can_assign=has_permission(actor, RoleAssignment, "add"),
+            can_unassign=has_permission(actor, RoleAssignment, "delete"),
+            can_view_personal=selectors.can_view_personal_data(actor),
+            assign_form=form,
+        )
+        return render(request, "accounts/user_detail.html", ctx, status=status)
+
+    def post(self, request, key):
+        user = self.get_object("change", key)
+        action = request.POST.get("action")
+        if action == "unlock":
+            services.user_unlock(actor=request.user, user=user)
+            messages.success(request, _("The account is unlocked."))
+        elif action == "assign":
+            form = RoleAssignmentForm(request.POST)
+            if not form.is_valid():
+                return self._render(request, user, form, status=422)
+            try:
+                services.role_assign(actor=request.user, user=user, **form.cleaned_data)
+            except DgovError as exc:
+                apply_error(form, exc)
+                return self._render(request, user, form, status=422)
+            messages.success(request, _("The role has been granted."))
+        elif action == "unassign":
+            assignment = get_scoped(request.user, "delete", RoleAssignment, pk=request.POST.get("assignment"),
+                                    user=user)
+            services.role_unassign(actor=request.user, assignment=assignment)
+            messages.success(request, _("The role has been withdrawn."))
+        return redirect(UserViews.detail_url(user))
+
+
+class UserPersonalDataView(CrudView):
+    """Unmasked personal data of one user, for holders of the personal-data permission (audited)."""
+
+    crud = UserViews
+
+    def get(self, request, key):
+        subject = self.get_object("view", key)
+        data = selectors.personal_data(request.user, subject.pk)
+        return render(request, "accounts/personal_data.html", {"data": data, "subject": subject})
+
+
+UserViews.views = {"detail": UserDetailView}
+
+
+class RoleViews(CrudViews):
+    model = Role
+    table = RoleTable
+    form = RoleForm
+    lookup = "code"
+    queryset = staticmethod(lambda: Role.objects.prefetch_related("permissions__content_type"))
+    detail_template = "accounts/role_detail.html"
+
+    @classmethod
+    def save_form(cls, *, actor, form):
+        role = None if form.instance._state.adding else Role.objects.get(pk=form.instance.pk)
+        return services.role_save(actor=actor, role=role, **form.cleaned_data)
+
+    @staticmethod
+    def delete(*, actor, instance):
+        services.role_delete(actor=actor, role=instance)
+
+
+class RoleAssignmentViews(CrudViews):
+    model = RoleAssignment
+    table = RoleAssignmentTable
+    queryset = staticmethod(lambda: RoleAssignment.objects.select_related("user", "role", "region", "department"))

@@ -1,0 +1,34 @@
+"""The platform API under /api/v1/: every app's router mounted on one DgovAPI."""
+
+from ninja.security import SessionAuth
+
+from dgov import __version__
+from dgov.accounts.api import BearerTokenAuth
+from dgov.accounts.api import auth_router as accounts_auth_router
+from dgov.accounts.api import router as accounts_router
+from dgov.calendars.api import days_router as calendar_days_router
+from dgov.calendars.api import router as calendar_router
+from dgov.core.api import DgovAPI, audit_router
+from dgov.orgs.api import areas_router, departments_router, regions_router
+
+api = DgovAPI(
+    title="dgov API",
+    version=__version__,
+    description=(
+        "The dgov platform API. Authenticate with `Authorization: Bearer <token>` (get one from "
+        "`POST /api/v1/auth/token`) or a browser session (with the CSRF token). Errors always have "
+        "the shape `{\"code\", \"message\", \"details\"}`; lists take `limit`/`offset` and return "
+        "`{\"count\", \"items\"}`."
+    ),
+    auth=[BearerTokenAuth(), SessionAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/auth", accounts_auth_router)
+api.add_router("", accounts_router)
+api.add_router("/regions", regions_router)
+api.add_router("/management-areas", areas_router)
+api.add_router("/departments", departments_router)
+api.add_router("/calendar/days", calendar_days_router)
+api.add_router("/calendar", calendar_router)
+api.add_router("/audit", audit_router)

@@ -1,0 +1,245 @@
+"""The API framework every app uses: one NinjaAPI with one error shape, limit/offset pagination,
+documented error responses, and `crud_router` for declarative CRUD over a model.
+
+Error shape, for every non-2xx answer:  {"code": str, "message": str, "details": object}
+"""
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import FilterSchema, NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from dgov.core import audit
+from dgov.core.context import current
+from dgov.core.models import AuditEntry
+from dgov.core.schemas import AuditEntryOut, AuditFilter
+from dgov.core.errors import DgovError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from dgov.core.permissions import get_scoped, require_permission
+from dgov.core.services import delete_object, save_object
+
+log = logging.getLogger("dgov.api")
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+def errors(*statuses: int) -> dict[int, type]:
+    """Response declarations for error statuses, so the OpenAPI document lists them."""
+    return {status: ErrorOut for status in statuses}
+
+
+READ_ERRORS = errors(401, 403, 404, 422)
+WRITE_ERRORS = errors(401, 403, 404, 409, 422)
+
+_PYDANTIC_MESSAGES = {
+    "missing": "This field is required.",
+    "string_too_long": "The text is too long.",
+    "string_too_short": "The text is too short.",
+    "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
+    "bool_parsing": "Enter true or false.",
+    "date_from_datetime_parsing": "Enter a valid date (YYYY-MM-DD).",
+    "date_parsing": "Enter a valid date (YYYY-MM-DD).",
+    "datetime_parsing": "Enter a valid date and time.",
+    "string_type": "Enter text.",
+    "json_invalid": "The request body is not valid JSON.",
+    "greater_than_equal": "The number is too small.",
+    "less_than_equal": "The number is too large.",
+    "enum": "Choose one of the allowed values.",
+    "literal_error": "Choose one of the allowed values.",
+    "value_error": "The value is not valid.",
+}
+
+
+def _pydantic_details(errs: Iterable[dict]) -> dict[str, list[str]]:
+    details: dict[str, list[str]] = {}
+    for err in errs:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload", "filters")]
+        field = ".".join(loc) or "__all__"
+        text = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+        details.setdefault(field, []).append(_(text) if text else str(err.get("msg", "")))
+    return details
+
+
+class DgovAPI(NinjaAPI):
+    """NinjaAPI with the platform's error mapping. Refused and failed writes by a known user are
+    audited here, after the service's transaction rolled back."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("urls_namespace", "api")
+        super().__init__(**kwargs)
+        self.add_exception_handler(DgovError, self._dgov_error)
+        self.add_exception_handler(NinjaValidationError, self._validation_error)
+        self.add_exception_handler(AuthenticationError, self._auth_error)
+        self.add_exception_handler(Http404, self._not_found)
+        self.add_exception_handler(DjangoPermissionDenied, self._forbidden)
+        self.add_exception_handler(HttpError, self._http_error)
+        self.add_exception_handler(Exception, self._server_error)
+
+    def _reply(self, request, error: DgovError):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and error.status in (403, 404, 409, 422):
+            ctx = current()
+            actor = ctx.actor() if ctx else None
+            if actor is not None:
+                audit.record_failure(f"api:{request.method} {request.path}"[:80], outcome=(
+                    "denied" if error.status in (403, 404) else "failed"), reason=error.code, actor=actor)
+        return self.create_response(request, error.as_dict(), status=error.status)
+
+    def _dgov_error(self, request, exc: DgovError):
+        return self._reply(request, exc)
+
+    def _validation_error(self, request, exc: NinjaValidationError):
+        return self._reply(request, ValidationError(details=_pydantic_details(exc.errors)))
+
+    def _auth_error(self, request, exc):
+        return self._reply(request, NotAuthenticated())
+
+    def _not_found(self, request, exc):
+        return self._reply(request, NotFound())
+
+    def _forbidden(self, request, exc):
+        return self._reply(request, PermissionDenied())
+
+    def _http_error(self, request, exc: HttpError):
+        code = {400: "bad_request", 405: "method_not_allowed", 413: "too_large", 429: "throttled"}.get(
+            exc.status_code, "error")
+        err = DgovError(str(exc), code=code)
+        err.status = exc.status_code
+        return self._reply(request, err)
+
+    def _server_error(self, request, exc):
+        log.exception("unhandled API error", extra={"path": request.path})
+        err = DgovError(_("An internal error occurred; it has been logged."), code="server_error")
+        err.status = 500
+        return self.create_response(request, err.as_dict(), status=500)
+
+
+class Pagination(LimitOffsetPagination):
+    """`limit`/`offset` in, `{"count", "items"}` out."""
+
+
+def actor_of(request):
+    return request.auth if getattr(request, "auth", None) is not None else request.user
+
+
+def crud_router(
+    *,
+    model: type[models.Model],
+    out_schema: type[Schema],
+    in_schema: type[Schema] | None = None,
+    patch_schema: type[Schema] | None = None,
+    filters: type[FilterSchema] | None = None,
+    lookup: str = "id",
+    lookup_type: type = int,
+    queryset: Callable[[], models.QuerySet] | None = None,
+    resolve: Callable[[dict], dict] | None = None,
+    save: Callable = save_object,
+    delete: Callable = delete_object,
+    tags: list[str] | None = None,
+) -> Router:
+    """A router with list, retrieve and, given `in_schema`, create / update / delete for `model`.
+
+    - every call is scoped: list returns only what `restrict(user, "view")` allows; a missing
+      permission answers 403, an object outside scope 404;
+    - `resolve(data)` turns input values into model field values (natural keys into objects) and
+      raises ValidationError with field details when one does not resolve;
+    - writes go through `save(actor=, instance=)` / `delete(actor=, instance=)` services.
+    """
+    router = Router(tags=tags or [str(model._meta.verbose_name_plural)])
+    base = queryset or (lambda: model._default_manager.all())
+    label = model._meta.model_name
+    path = f"/{{{lookup}}}"
+
+    def scoped_get(request, action, key):
+        return get_scoped(actor_of(request), action, base(), **{lookup: key})
+
+    def keyed(view):
+        """Expose `view(request, key, ...)` with its key parameter named after the lookup field."""
+        sig = inspect.signature(view)
+        params = [p.replace(name=lookup, annotation=lookup_type) if p.name == "key" else p
+                  for p in sig.parameters.values()]
+
+        @functools.wraps(view)
+        def wrapper(request, **kwargs):
+            kwargs["key"] = kwargs.pop(lookup)
+            return view(request, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)
+        return wrapper
+
+    if filters is not None:
+        @router.get("", response={200: list[out_schema], **READ_ERRORS}, operation_id=f"list_{label}")
+        @paginate(Pagination)
+        def list_objects(request, filters: filters = Query(...)):  # type: ignore[valid-type]
+            require_permission(actor_of(request), model, "view")
+            return filters.filter(base().restrict(actor_of(request), "view"))
+    else:
+        @router.get("", response={200: list[out_schema], **READ_ERRORS}, operation_id=f"list_{label}")
+        @paginate(Pagination)
+        def list_objects(request):
+            require_permission(actor_of(request), model, "view")
+            return base().restrict(actor_of(request), "view")
+
+    def get_object(request, key):
+        return scoped_get(request, "view", key)
+
+    router.get(path, response={200: out_schema, **READ_ERRORS}, operation_id=f"get_{label}")(keyed(get_object))
+
+    if in_schema is None:
+        return router
+
+    def apply(instance, data: dict):
+        values = resolve(data) if resolve else data
+        for name, value in values.items():
+            setattr(instance, name, value)
+        return instance
+
+    @router.post("", response={201: out_schema, **WRITE_ERRORS}, operation_id=f"create_{label}")
+    def create_object(request, payload: in_schema):  # type: ignore[valid-type]
+        actor = actor_of(request)
+        require_permission(actor, model, "add")
+        instance = apply(model(), payload.dict())
+        return 201, save(actor=actor, instance=instance)
+
+    update_in = patch_schema or in_schema
+
+    def update_object(request, key, payload: update_in):  # type: ignore[valid-type]
+        instance = scoped_get(request, "change", key)
+        return save(actor=actor_of(request), instance=apply(instance, payload.dict(exclude_unset=True)))
+
+    def delete_object_view(request, key):
+        instance = scoped_get(request, "delete", key)
+        delete(actor=actor_of(request), instance=instance)
+        return 204, None
+
+    router.patch(path, response={200: out_schema, **WRITE_ERRORS},
+                 operation_id=f"update_{label}")(keyed(update_object))
+    router.delete(path, response={204: None, **WRITE_ERRORS},
+                  operation_id=f"delete_{label}")(keyed(delete_object_view))
+    return router
+
+
+# --- core's own endpoints: the audit log, for auditors ---------------------------------------
+
+audit_router = Router(tags=["audit"])
+
+
+@audit_router.get("/entries", response={200: list[AuditEntryOut], **READ_ERRORS}, operation_id="list_audit_entries")
+@paginate(Pagination)
+def list_audit_entries(request, filters: AuditFilter = Query(...)):
+    """Search the audit log (newest first). Needs the audit-view permission."""
+    require_permission(actor_of(request), AuditEntry, "view")
+    return filters.filter(AuditEntry.objects.restrict(actor_of(request), "view").order_by("-seq"))

@@ -1,0 +1,216 @@
+"""Writing and verifying the audit chain.
+
+Services call `record(...)` inside their write transaction, so an entry exists exactly when the
+write committed. Failed and denied attempts are recorded by the API and view layers after the
+rolled-back work (see `record_failure`). Reads of personal data call `record_read`.
+
+Appends are serialised: PostgreSQL takes a transaction-level advisory lock; SQLite's IMMEDIATE
+transactions already hold the single write lock.
+"""
+
+import json
+from datetime import UTC
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from dgov.core.context import current
+from dgov.core.metrics import AUDIT_ENTRIES
+from dgov.core.models import AuditAnchor, AuditEntry
+from dgov.crypto.fields import EncryptedTextField
+from dgov.crypto.keys import purpose_key
+from dgov.crypto.primitives import constant_time_equal, hmac_sm3
+
+GENESIS = "0" * 64
+_ADVISORY_LOCK_ID = 0x64676F76  # "dgov"
+MASKED = "***"
+
+
+def _chain_key() -> bytes:
+    return purpose_key("audit-chain", length=32)
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    payload = {
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_username": entry.actor_username,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "changes": entry.changes,
+        "outcome": entry.outcome,
+        "ip": entry.ip,
+        "request_id": entry.request_id,
+        "source": entry.source,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return hmac_sm3(_chain_key(), prev_hash.encode() + b"|" + _canonical(entry)).hex()
+
+
+def _json_safe(value):
+    """Values as they will read back from any database's JSON column (no floats, dates as text)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)
+
+
+def sensitive_fields(model) -> set[str]:
+    """Fields whose values never enter the audit log: encrypted personal data, secrets and
+    anything a model lists in `audit_masked_fields`."""
+    names = {f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)}
+    names |= set(getattr(model, "audit_masked_fields", ()))
+    return names | {"password"}
+
+
+def snapshot(instance, fields=None) -> dict:
+    """The current values of `fields` (default: all concrete fields), for `diff` after a change."""
+    names = fields or [f.name for f in instance._meta.concrete_fields]
+    return {name: getattr(instance, instance._meta.get_field(name).attname) for name in names}
+
+
+def diff(before: dict, instance) -> dict:
+    """{field: [old, new]} for the fields that changed; sensitive values masked."""
+    masked = sensitive_fields(type(instance))
+    after = snapshot(instance, list(before))
+    changes = {}
+    for name, old in before.items():
+        new = after[name]
+        if old != new:
+            changes[name] = [MASKED, MASKED] if name in masked else [_json_safe(old), _json_safe(new)]
+    return changes
+
+
+def created(instance, fields=None) -> dict:
+    """{field: [None, value]} for a new object; sensitive values masked."""
+    masked = sensitive_fields(type(instance))
+    return {name: [None, MASKED if name in masked else _json_safe(value)]
+            for name, value in snapshot(instance, fields).items()
+            if value not in (None, "") and name not in ("id", "created_at", "updated_at")}
+
+
+@dataclass
+class Target:
+    """What an entry is about when there is no model instance (a login attempt, a command)."""
+
+    object_type: str = ""
+    object_id: str = ""
+    object_repr: str = ""
+
+
+def _describe(obj) -> Target:
+    if obj is None:
+        return Target()
+    if isinstance(obj, Target):
+        return obj
+    return Target(obj._meta.label_lower, str(obj.pk or ""), str(obj)[:200])
+
+
+def record(action: str, obj=None, *, changes: dict | None = None, outcome: str = "success",
+           actor=None) -> AuditEntry:
+    """Append one entry. `action` is "<app>.<model>.<verb>" or a named event ("auth.login")."""
+    ctx = current()
+    actor = actor if actor is not None else (ctx.actor() if ctx else None)
+    target = _describe(obj)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_ID])
+        last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        entry = AuditEntry(
+            seq=seq,
+            occurred_at=timezone.now(),
+            actor_id=actor.pk if actor is not None else None,
+            actor_username=getattr(actor, "username", "") if actor is not None else "",
+            action=action[:80],
+            object_type=target.object_type,
+            object_id=target.object_id[:64],
+            object_repr=target.object_repr[:200],
+            changes=_json_safe(changes or {}),
+            outcome=outcome,
+            ip=ctx.ip if ctx else None,
+            request_id=ctx.request_id if ctx else "",
+            source=ctx.source if ctx else "cli",
+            prev_hash=prev_hash,
+        )
+        entry.hash = compute_hash(prev_hash, entry)
+        entry.save(force_insert=True)
+    AUDIT_ENTRIES.labels(outcome).inc()
+    return entry
+
+
+def record_read(obj, fields: list[str], *, actor=None) -> AuditEntry:
+    """A read of personal data: which fields of which object were shown unmasked."""
+    return record("personal_data.read", obj, changes={"fields": sorted(fields)}, actor=actor)
+
+
+def record_failure(action: str, obj=None, *, outcome: str, reason: str, actor=None) -> AuditEntry:
+    """A write that was refused or failed. Runs in its own transaction so a rollback of the
+    attempted work does not take the record with it."""
+    return record(action, obj, changes={"reason": reason}, outcome=outcome, actor=actor)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_seq: int | None = None
+    last_seq: int | None = None
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify(chunk_size: int = 2000) -> VerifyResult:
+    """Walk the chain from the latest purge anchor (or the genesis) and recompute every hash."""
+    anchor = AuditAnchor.objects.order_by("-seq").first()
+    expected_seq, prev_hash = (anchor.seq + 1, anchor.hash) if anchor else (1, GENESIS)
+    checked, first = 0, None
+    qs = AuditEntry.objects.filter(seq__gte=expected_seq if anchor else 0).order_by("seq")
+    for entry in qs.iterator(chunk_size=chunk_size):
+        first = entry.seq if first is None else first
+
+        def broken(reason, entry=entry):
+            return VerifyResult(False, checked, first, entry.seq, entry.seq, entry.pk, reason)
+
+        if entry.seq != expected_seq:
+            return broken(f"expected entry #{expected_seq}, found #{entry.seq} (entries deleted or inserted)")
+        if not constant_time_equal(entry.prev_hash.encode(), prev_hash.encode()):
+            return broken("prev_hash does not match the previous entry")
+        if not constant_time_equal(entry.hash.encode(), compute_hash(prev_hash, entry).encode()):
+            return broken("content does not match its hash (entry edited)")
+        prev_hash, expected_seq = entry.hash, entry.seq + 1
+        checked += 1
+    return VerifyResult(True, checked, first, expected_seq - 1 if checked else None)
+
+
+def purge(*, actor=None, now=None) -> int:
+    """Delete entries older than the retention period (never less than 180 days), anchoring the
+    chain at the last purged entry. Returns how many were deleted."""
+    days = max(180, settings.DGOV_AUDIT_RETENTION_DAYS)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    with transaction.atomic():
+        last = AuditEntry.objects.filter(occurred_at__lt=cutoff).order_by("-seq").first()
+        if last is None:
+            return 0
+        count, _ = AuditEntry.objects.filter(seq__lte=last.seq).delete()
+        AuditAnchor.objects.create(seq=last.seq, hash=last.hash)
+        record("audit.purge", Target("core.auditentry", "", f"≤ #{last.seq}"),
+               changes={"deleted": count, "before": cutoff.isoformat(), "retention_days": days},
+               actor=actor)
+    return count

@@ -1,0 +1,59 @@
+"""Request id, client address and the access log."""
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+
+from dgov.core.context import RequestContext, reset_context, set_context
+
+access_log = logging.getLogger("dgov.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request) -> str | None:
+    """The client's address. Behind N trusted proxies (DGOV_NUM_PROXIES), the Nth-from-last
+    X-Forwarded-For hop; otherwise the socket peer. Never trusts a client-supplied header alone."""
+    hops = getattr(settings, "DGOV_NUM_PROXIES", 0)
+    if hops:
+        forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (accepting a well-formed X-Request-ID from the proxy), puts it in
+    the request context for logs and audit, returns it in the response, and writes one access-log
+    line without query strings or bodies (they may hold personal data)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        source = "api" if request.path.startswith("/api/") else "web"
+        token = set_context(RequestContext(request_id=request_id, ip=client_ip(request),
+                                           request=request, source=source))
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            access_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )
+            return response
+        finally:
+            reset_context(token)

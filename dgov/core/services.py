@@ -1,0 +1,51 @@
+"""Generic writes for declarative CRUD: validate, re-check scope inside the transaction, save,
+audit. Domain services with rules of their own call these for the common part."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+
+from dgov.core import audit
+from dgov.core.errors import ValidationError
+from dgov.core.permissions import require_in_scope
+
+
+def _verb_action(instance, verb: str) -> str:
+    return f"{instance._meta.label_lower}.{verb}"
+
+
+def save_object(*, actor, instance, fields: list[str] | None = None, m2m: dict | None = None):
+    """Create or update `instance` as `actor`. `fields` limits what is compared for the audit diff
+    (default: every concrete field); `m2m` maps many-to-many field names to their new values."""
+    with transaction.atomic():
+        is_new = instance._state.adding
+        require_in_scope(actor, "add" if is_new else "change", instance)
+        names = fields or [f.name for f in instance._meta.concrete_fields if not f.primary_key]
+        before = None
+        if not is_new:
+            stored = type(instance)._default_manager.get(pk=instance.pk)
+            # Re-check against the stored row too: moving an object into scope is not allowed.
+            require_in_scope(actor, "change", stored)
+            before = audit.snapshot(stored, names)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as exc:
+            raise ValidationError.from_django(exc) from None
+        instance.save()
+        changes = audit.created(instance, names) if is_new else audit.diff(before, instance)
+        for name, values in (m2m or {}).items():
+            manager = getattr(instance, name)
+            old = sorted(manager.values_list("pk", flat=True))
+            manager.set(values)
+            new = sorted(manager.values_list("pk", flat=True))
+            if old != new:
+                changes[name] = [old, new]
+        audit.record(_verb_action(instance, "create" if is_new else "change"), instance, changes=changes,
+                     actor=actor)
+    return instance
+
+
+def delete_object(*, actor, instance) -> None:
+    with transaction.atomic():
+        require_in_scope(actor, "delete", instance)
+        audit.record(_verb_action(instance, "delete"), instance, changes=audit.created(instance), actor=actor)
+        instance.delete()

@@ -1,0 +1,42 @@
+import re
+
+from django.utils.translation import gettext as _
+
+from dgov.core.errors import NotFound, ValidationError
+from dgov.orgs.models import Department, Region
+
+
+def normalize_region_code(code: str) -> str:
+    """Accept a 6-digit GB/T 2260 code, a 9-digit township code or a 12-digit NBS code; return
+    the 12-digit form."""
+    code = (code or "").strip()
+    if not re.fullmatch(r"\d{6}|\d{9}|\d{12}", code):
+        raise ValidationError(details={"code": [_("A region code has 6, 9 or 12 digits.")]})
+    return code.ljust(12, "0")
+
+
+def region_get(code: str) -> Region:
+    try:
+        return Region.objects.select_related("parent").get(code=normalize_region_code(code))
+    except Region.DoesNotExist:
+        raise NotFound(_("No region has this code.")) from None
+
+
+def regions_within(code: str | None = None, level: str | None = None, include_self: bool = True):
+    """The regions in the subtree of `code` (all regions without it), optionally at one level."""
+    qs = Region.objects.select_related("parent").order_by("code")
+    if code:
+        root = region_get(code)
+        qs = qs.filter(path__startswith=root.path)
+        if not include_self:
+            qs = qs.exclude(pk=root.pk)
+    if level:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def department_get(code: str) -> Department:
+    try:
+        return Department.objects.select_related("region", "parent").get(code=code)
+    except Department.DoesNotExist:
+        raise NotFound() from None

@@ -1,0 +1,233 @@
+"""dgov settings. Every value comes from a DGOV_* environment variable with a safe default.
+
+| variable                 | default                                   |
+|--------------------------|-------------------------------------------|
+| DGOV_DATA_DIR            | ./var                                     |
+| DGOV_DATABASE_URL        | sqlite:///$DGOV_DATA_DIR/dgov.sqlite3 (WAL) |
+| DGOV_SECRET_KEY          | generated once into $DGOV_DATA_DIR/secret.key |
+| DGOV_MASTER_KEY_FILE     | $DGOV_DATA_DIR/master.key (generated once) |
+| DGOV_DEBUG               | off                                       |
+| DGOV_ALLOWED_HOSTS       | 127.0.0.1,localhost                       |
+| DGOV_SECURE_COOKIES      | on                                        |
+| DGOV_BEHIND_TLS_PROXY    | off (trust X-Forwarded-Proto from nginx)  |
+| DGOV_IDLE_TIMEOUT_MINUTES| 30 (officials)                            |
+| DGOV_AUDIT_RETENTION_DAYS| 180 (never less)                          |
+| DGOV_LOG_LEVEL           | INFO                                      |
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from dgov.settings.env import env_bool, env_int, env_list, env_str, read_or_create_secret
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DGOV_DATA_DIR", "./var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DGOV_DEBUG", False)
+SECRET_KEY = env_str("DGOV_SECRET_KEY", "") or read_or_create_secret(DATA_DIR / "secret.key", 50)
+# The master key wraps field-encryption, blind-index and audit-chain keys. It lives outside the
+# database so that a copy of the database alone decrypts nothing.
+MASTER_KEY_FILE = Path(env_str("DGOV_MASTER_KEY_FILE", str(DATA_DIR / "master.key")))
+ALLOWED_HOSTS = env_list("DGOV_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("DGOV_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "django_htmx",
+    "django_filters",
+    "ninja",
+    "dgov.core",
+    "dgov.crypto",
+    "dgov.orgs",
+    "dgov.calendars",
+    "dgov.notifications",
+    "dgov.accounts",
+    "dgov.portal",
+    "dgov.workbench",
+]
+
+MIDDLEWARE = [
+    "dgov.core.middleware.RequestIdMiddleware",
+    "dgov.core.metrics.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dgov.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "dgov.urls"
+FORM_RENDERER = "dgov.core.forms.DgovFormRenderer"
+WSGI_APPLICATION = "dgov.wsgi.application"
+ASGI_APPLICATION = "dgov.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dgov.core.nav.navigation",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DGOV_DATABASE_URL", f"sqlite:///{DATA_DIR / 'dgov.sqlite3'}"),
+        conn_max_age=env_int("DGOV_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the single writer; IMMEDIATE avoids upgrade deadlocks.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA busy_timeout=20000;"
+        ),
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dgov"}
+}
+if env_str("DGOV_REDIS_URL", ""):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                         "LOCATION": env_str("DGOV_REDIS_URL", "")}
+
+# --- identity -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "workbench:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+AUTHENTICATION_BACKENDS = ["dgov.accounts.backends.LockoutModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dgov.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+]
+DGOV_LOCKOUT_THRESHOLD = env_int("DGOV_LOCKOUT_THRESHOLD", 5)
+DGOV_LOCKOUT_MINUTES = env_int("DGOV_LOCKOUT_MINUTES", 15)
+DGOV_IDLE_TIMEOUT_MINUTES = env_int("DGOV_IDLE_TIMEOUT_MINUTES", 30)
+DGOV_LOGIN_TOKEN_HOURS = env_int("DGOV_LOGIN_TOKEN_HOURS", 12)
+DGOV_SCOPE_RESOLVER = "dgov.accounts.permissions.RoleScopeResolver"
+
+# --- security -------------------------------------------------------------------------------
+SECURE_COOKIES = env_bool("DGOV_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "dgov_session"
+CSRF_COOKIE_NAME = "dgov_csrftoken"
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("DGOV_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("DGOV_HSTS_SECONDS", 31536000)
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+
+# --- i18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(DATA_DIR / "media")}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 3600
+
+# --- API ------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+
+# --- audit ----------------------------------------------------------------------------------
+DGOV_AUDIT_RETENTION_DAYS = max(180, env_int("DGOV_AUDIT_RETENTION_DAYS", 180))
+
+# --- notifications --------------------------------------------------------------------------
+# Only the local outbox exists here; an SMS or e-mail gateway plugs in behind the same interface.
+DGOV_NOTIFICATION_BACKEND = env_str("DGOV_NOTIFICATION_BACKEND", "dgov.notifications.backends.OutboxBackend")
+
+# --- metrics --------------------------------------------------------------------------------
+DGOV_METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", ""))  # set by `dgov serve` for workers
+
+# --- logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "dgov.core.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "dgov.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("DGOV_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's request logger repeats what our access log says and may echo request data.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+DGOV_METRICS_TOKEN = env_str("DGOV_METRICS_TOKEN", "")
+DGOV_NUM_PROXIES = env_int("DGOV_NUM_PROXIES", 0)
+
+# --- the deployment's own city ---------------------------------------------------------------
+DGOV_CITY_CODE = env_str("DGOV_CITY_CODE", "360600000000")
+DGOV_SITE_NAME = env_str("DGOV_SITE_NAME", "鹰潭市数字政府")

@@ -1,0 +1,13 @@
+"""Test settings: the same as production except a cheaper Argon2 cost and plain static storage."""
+
+import os
+
+os.environ.setdefault("DGOV_DATA_DIR", os.path.join(os.getcwd(), "var", "test"))
+
+from dgov.settings.base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["dgov.accounts.hashers.TestArgon2PasswordHasher"]
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

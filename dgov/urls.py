@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.urls import include, path
+
+from dgov.api import api
+from dgov.core import views_health
+
+urlpatterns = [
+    path("healthz", views_health.healthz, name="healthz"),
+    path("readyz", views_health.readyz, name="readyz"),
+    path("metrics", views_health.metrics, name="metrics"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("dgov.accounts.urls")),
+    path("", include("dgov.orgs.urls")),
+    path("", include("dgov.calendars.urls")),
+    path("", include("dgov.notifications.urls")),
+    path("", include("dgov.core.urls")),
+    path("workbench/", include("dgov.workbench.urls")),
+    path("", include("dgov.portal.urls")),
+]
+
+if getattr(settings, "DGOV_BENCH_BARE_VIEW", False):
+    from dgov.core.views_bench import bare
+
+    urlpatterns.insert(0, path("bench/bare", bare, name="bench-bare"))
