@@ -1,8 +1,8 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import Field, FilterSchema, Schema
+from ninja import Field, FilterLookup, FilterSchema, Schema
 from pydantic import field_validator
 
 from dgov.orgs.selectors import department_get, region_get
@@ -102,8 +102,8 @@ class PersonalDataOut(Schema):
 
 
 class UserFilter(FilterSchema):
-    q: str | None = Field(None, max_length=100, description="Username or name contains.",
-                          q=["username__icontains", "real_name__icontains"])
+    q: Annotated[str | None, FilterLookup(["username__icontains", "real_name__icontains"])] = Field(
+        None, max_length=100, description="Username or name contains.")
     kind: Literal["citizen", "enterprise", "official"] | None = None
     region: str | None = Field(None, max_length=12, description="Region code: users in it and below.")
     department: str | None = Field(None, max_length=20, description="Department code: users in it and its subunits.")

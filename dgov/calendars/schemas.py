@@ -1,7 +1,7 @@
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Field, FilterSchema, Schema
+from ninja import Field, FilterLookup, FilterSchema, Schema
 
 
 class CalendarDayOut(Schema):
@@ -25,7 +25,7 @@ class CalendarDayPatch(Schema):
 
 
 class CalendarDayFilter(FilterSchema):
-    year: int | None = Field(None, ge=1900, le=2200, q="date__year")
+    year: Annotated[int | None, FilterLookup("date__year")] = Field(None, ge=1900, le=2200)
     kind: Literal["holiday", "workday"] | None = None
 
 

@@ -6,6 +6,8 @@ import time
 import uuid
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from dgov.core.context import RequestContext, reset_context, set_context
 
@@ -57,3 +59,27 @@ class RequestIdMiddleware:
             return response
         finally:
             reset_context(token)
+
+
+class LocaleMiddleware:
+    """The UI is Simplified Chinese unless the user chose another language (the language cookie
+    set by the switcher); browsers' Accept-Language is honoured for API clients only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen and translation.check_for_language(chosen):
+            language = translation.get_supported_language_variant(chosen)
+        elif request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+        else:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        if request.path.startswith("/api/"):
+            patch_vary_headers(response, ("Accept-Language",))
+        return response

@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from ninja import Field, FilterSchema, Schema
+from ninja import Field, FilterLookup, FilterSchema, Schema
 
 
 class AuditEntryOut(Schema):
@@ -22,11 +22,11 @@ class AuditEntryOut(Schema):
 
 
 class AuditFilter(FilterSchema):
-    actor: str | None = Field(None, max_length=150, q="actor_username")
-    action: str | None = Field(None, max_length=80, q="action__startswith")
+    actor: Annotated[str | None, FilterLookup("actor_username")] = Field(None, max_length=150)
+    action: Annotated[str | None, FilterLookup("action__startswith")] = Field(None, max_length=80)
     object_type: str | None = Field(None, max_length=100)
     object_id: str | None = Field(None, max_length=64)
     outcome: Literal["success", "denied", "failed"] | None = None
     request_id: str | None = Field(None, max_length=64)
-    since: datetime | None = Field(None, q="occurred_at__gte")
-    until: datetime | None = Field(None, q="occurred_at__lt")
+    since: Annotated[datetime | None, FilterLookup("occurred_at__gte")] = None
+    until: Annotated[datetime | None, FilterLookup("occurred_at__lt")] = None

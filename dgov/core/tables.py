@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
+import datetime
+
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -44,6 +47,11 @@ class Column:
             return ""
         if isinstance(value, bool):
             return _("yes") if value else _("no")
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) \
+                else value.strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, datetime.date):
+            return value.isoformat()
         return str(localize(value))
 
 

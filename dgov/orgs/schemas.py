@@ -1,7 +1,7 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import Field, FilterSchema, Schema
+from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from dgov.orgs.selectors import region_get
 
@@ -56,7 +56,7 @@ class DepartmentPatch(Schema):
 
 
 class DepartmentFilter(FilterSchema):
-    q: str | None = Field(None, max_length=100, q=["name__icontains", "short_name__icontains"])
+    q: Annotated[str | None, FilterLookup(["name__icontains", "short_name__icontains"])] = Field(None, max_length=100)
     kind: Literal["government", "management_committee", "department", "institution", "township"] | None = None
     region: str | None = Field(None, max_length=12, description="Region code: units in it and below.")
 

@@ -1,0 +1,101 @@
+"""Test helpers for every app: users of each kind with roles and scopes, and API clients."""
+
+import itertools
+from dataclasses import dataclass
+
+from django.test import Client
+
+from dgov.accounts.models import NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind
+from dgov.accounts.permissions import forget_grants
+from dgov.accounts.services import token_create
+from dgov.accounts.validators import id_number_check_char
+from dgov.crypto.fields import blind_index
+from dgov.orgs.models import Department, Region
+
+PASSWORD = "Test-password-2024"
+_seq = itertools.count(1)
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code.ljust(12, "0"))
+
+
+def department(code: str) -> Department:
+    return Department.objects.get(code=code)
+
+
+def make_user(username: str | None = None, *, kind: str = UserKind.OFFICIAL, region_code: str | None = None,
+              department_code: str | None = None, roles=(), password: str = PASSWORD, totp: bool = False,
+              **fields) -> User:
+    """A user; `roles` is a list of (role code, scope kind, scope target code or None)."""
+    n = next(_seq)
+    username = username or f"user{n}"
+    dept = department(department_code) if department_code else None
+    reg = region(region_code) if region_code else (dept.region if dept else None)
+    user = User(username=username, kind=kind, region=reg, department=dept, real_name=fields.pop("real_name", username),
+                **fields)
+    user.set_password(password)
+    user.save()
+    for code, scope_kind, target in roles:
+        grant(user, code, scope_kind, target)
+    if totp:
+        TotpDevice.objects.create(user=user, secret="JBSWY3DPEHPK3PXP", confirmed=True)
+    return user
+
+
+def grant(user: User, role_code: str, scope_kind: str = "all", target: str | None = None) -> RoleAssignment:
+    assignment = RoleAssignment.objects.create(
+        user=user, role=Role.objects.get(code=role_code), scope_kind=scope_kind,
+        region=region(target) if scope_kind == "region" else None,
+        department=department(target) if scope_kind == "department" else None)
+    forget_grants(user)
+    return assignment
+
+
+def valid_id_number(region6: str = "360602", birth: str = "19900101", seq: int | None = None) -> str:
+    first17 = f"{region6}{birth}{(seq if seq is not None else next(_seq)) % 1000:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+def make_citizen(username: str | None = None, *, region_code: str = "360602001000", id_number: str | None = None,
+                 phone: str = "13900000000") -> User:
+    user = make_user(username, kind=UserKind.CITIZEN, region_code=region_code, phone=phone,
+                     phone_index=blind_index(phone, "phone"))
+    number = id_number or valid_id_number()
+    NaturalPerson.objects.create(user=user, id_number=number, id_number_index=blind_index(number, "id_number"))
+    return user
+
+
+def api_client(user: User | None = None) -> Client:
+    """A test client sending `Authorization: Bearer` for `user` (anonymous when None)."""
+    if user is None:
+        return Client()
+    _, token = token_create(user=user, name="test")
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+@dataclass
+class World:
+    """The standard cast for scope tests: a city administrator, county administrators of 余江区
+    and 贵溪市, a plain official, a citizen, and an auditor."""
+
+    admin: User
+    yujiang_admin: User
+    guixi_admin: User
+    official: User
+    citizen: User
+    auditor: User
+
+
+def make_world() -> World:
+    return World(
+        admin=make_user("t_admin", department_code="360600036", roles=[("city_admin", "all", None),
+                                                                       ("security_admin", "all", None)]),
+        yujiang_admin=make_user("t_yujiang_admin", department_code="360603000",
+                                roles=[("county_admin", "region", "360603")]),
+        guixi_admin=make_user("t_guixi_admin", department_code="360681000",
+                              roles=[("county_admin", "region", "360681")]),
+        official=make_user("t_official", department_code="360600001", roles=[("staff", "own", None)]),
+        citizen=make_citizen("t_citizen"),
+        auditor=make_user("t_auditor", department_code="360600036", roles=[("auditor", "all", None)]),
+    )
