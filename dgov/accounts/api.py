@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
@@ -62,7 +62,7 @@ def register(request, payload: RegisterIn):
         user = services.register_enterprise(
             enterprise_name=payload.enterprise_name or "", credit_code=payload.credit_code or "",
             legal_representative=payload.legal_representative or "", **common)
-    return 201, user
+    return Status(201, user)
 
 
 router = Router(tags=["users"])

@@ -3,8 +3,10 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dgov.accounts.models import Role, RoleAssignment, User, UserKind
+from dgov.accounts.permissions import permission_label
 from dgov.orgs.models import Department, Region, RegionLevel
 
 
@@ -54,7 +56,8 @@ class RegisterCitizenForm(_PasswordPair):
     field_order = ["username", "real_name", "id_number", "phone", "region", "password", "password2"]
     username = forms.CharField(label=_("Username"), max_length=64,
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
-    real_name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    real_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
     id_number = forms.CharField(label=_("ID card number"), max_length=18, min_length=18,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     phone = forms.CharField(label=_("Mobile phone"), max_length=20,
@@ -154,7 +157,7 @@ class UserCreateForm(UserForm):
 
 class PermissionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.content_type.model_class()._meta.verbose_name if obj.content_type.model_class() else obj.content_type}：{obj.name}"
+        return permission_label(obj)
 
 
 class RoleForm(forms.ModelForm):

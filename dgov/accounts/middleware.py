@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.storage import default_storage
 from django.utils.translation import gettext as _
 
 SESSION_KEY = "dgov_last_activity"
@@ -26,8 +27,14 @@ class IdleTimeoutMiddleware:
             limit = settings.DGOV_IDLE_TIMEOUT_MINUTES * 60
             if last is not None and now - last > limit:
                 logout(request)
-                messages.info(request, _("You were logged out after a period of inactivity. Please log in again."))
-                return redirect_to_login(request.get_full_path())
+                # This middleware answers before MessageMiddleware (further down the list) has run,
+                # so it sets up the message storage itself, as that middleware would.
+                storage = default_storage(request)
+                storage.add(messages.INFO,
+                            _("You were logged out after a period of inactivity. Please log in again."))
+                response = redirect_to_login(request.get_full_path())
+                storage.update(response)
+                return response
             if last is None or now - last > TOUCH_EVERY:
                 request.session[SESSION_KEY] = now
         return self.get_response(request)

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from dgov.core.models import BaseModel
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, RestrictedQuerySet, ScopeSpec
@@ -44,7 +45,7 @@ username_validator = RegexValidator(
 class User(AbstractBaseUser, PermissionsMixin):
     username = models.CharField(_("username"), max_length=64, unique=True, validators=[username_validator])
     kind = models.CharField(_("account type"), max_length=12, choices=UserKind.choices)
-    real_name = models.CharField(_("name"), max_length=100, blank=True)
+    real_name = models.CharField(pgettext_lazy("person", "name"), max_length=100, blank=True)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -107,7 +108,7 @@ class NaturalPerson(BaseModel):
     class Meta:
         verbose_name = _("natural person")
         verbose_name_plural = _("natural persons")
-        permissions = [("view_personal_data_naturalperson", "Can view unmasked personal data")]
+        permissions = [("view_personal_data_naturalperson", gettext_noop("Can view unmasked personal data"))]
 
     def __str__(self):
         return self.user.display_name

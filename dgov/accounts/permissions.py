@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, ScopeSpec
 
@@ -54,6 +55,12 @@ def _spec(model) -> ScopeSpec:
     return getattr(model, "scope", None) or ScopeSpec()
 
 
+def _unscoped(spec: ScopeSpec) -> bool:
+    """A model with no scope dimension at all (roles, calendar days: platform-wide definitions) is
+    not data-scoped: any grant of the permission covers all of it."""
+    return spec.region is None and spec.department is None and spec.owner is None
+
+
 def _active(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
@@ -71,6 +78,8 @@ class RoleScopeResolver:
         if not grants:
             return None
         spec = _spec(model)
+        if _unscoped(spec):
+            return Q()
         q = Q(pk__in=[])
         for grant in grants:
             if grant.kind == ALL:
@@ -88,6 +97,8 @@ class RoleScopeResolver:
         if not grants:
             return None
         spec = _spec(type(instance))
+        if _unscoped(spec):
+            return True
         for grant in grants:
             if grant.kind == ALL:
                 return True
@@ -107,3 +118,22 @@ class RoleScopeResolver:
         if user.is_superuser:
             return [Grant(ALL)]
         return load_grants(user).get(perm, [])
+
+
+_DEFAULT_PERMISSION_LABELS = {
+    "add": gettext_lazy("Can add %(model)s"),
+    "change": gettext_lazy("Can change %(model)s"),
+    "delete": gettext_lazy("Can delete %(model)s"),
+    "view": gettext_lazy("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """A permission's name in the active language. Django stores permission names in English in
+    the database, so the four default permissions are rebuilt from the model's translated verbose
+    name, and custom ones (declared with gettext_noop in Meta.permissions) go through the catalogue."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is not None and action in _DEFAULT_PERMISSION_LABELS and model_name == model._meta.model_name:
+        return str(_DEFAULT_PERMISSION_LABELS[action]) % {"model": model._meta.verbose_name}
+    return gettext(permission.name)

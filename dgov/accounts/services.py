@@ -220,8 +220,10 @@ def token_authenticate(plaintext: str) -> User | None:
 
 
 def token_revoke(*, actor: User, token: ApiToken) -> None:
+    """Revoke a token: its owner always may; anyone else needs `delete_apitoken` in scope."""
     with transaction.atomic():
-        require_in_scope(actor, "delete", token)
+        if actor.pk != token.user_id:
+            require_in_scope(actor, "delete", token)
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit.record("accounts.apitoken.revoke", token, actor=actor)
 
@@ -458,22 +460,30 @@ def _scope_within(actor: User, perm: str, kind: str, path: str | None) -> bool:
     return False
 
 
+def _require_grantable(actor: User, assignment: RoleAssignment) -> None:
+    """The actor holds every permission of the assignment's role on a scope at least as wide as the
+    assignment's: the rule for granting, and for withdrawing (a county administrator cannot strip a
+    city-wide security administrator or auditor who happens to sit in its county)."""
+    region, department = assignment.region, assignment.department
+    path = region.path if region is not None else (department.path if department is not None else None)
+    for perm in assignment.role.permissions.select_related("content_type"):
+        name = f"{perm.content_type.app_label}.{perm.codename}"
+        if not _scope_within(actor, name, assignment.scope_kind, path):
+            raise PermissionDenied(
+                _("You cannot grant a permission you do not hold on that scope: %(perm)s") % {"perm": name},
+                code="escalation")
+
+
 def role_assign(*, actor: User, user: User, role: Role, scope_kind: str, region=None,
                 department=None) -> RoleAssignment:
     """Grant `role` to `user` with a data scope. No escalation: the actor must hold every
     permission of the role on a scope at least as wide as the one granted."""
-    path = region.path if region is not None else (department.path if department is not None else None)
     with transaction.atomic():
         assignment = RoleAssignment(user=user, role=role, scope_kind=scope_kind, region=region,
                                     department=department, granted_by=actor)
         require_in_scope(actor, "add", assignment)
         require_in_scope(actor, "change", user)
-        for perm in role.permissions.select_related("content_type"):
-            name = f"{perm.content_type.app_label}.{perm.codename}"
-            if not _scope_within(actor, name, scope_kind, path):
-                raise PermissionDenied(
-                    _("You cannot grant a permission you do not hold on that scope: %(perm)s") % {"perm": name},
-                    code="escalation")
+        _require_grantable(actor, assignment)
         try:
             assignment.full_clean()
         except DjangoValidationError as exc:
@@ -487,9 +497,18 @@ def role_assign(*, actor: User, user: User, role: Role, scope_kind: str, region=
 def role_unassign(*, actor: User, assignment: RoleAssignment) -> None:
     with transaction.atomic():
         require_in_scope(actor, "delete", assignment)
+        _require_grantable(actor, assignment)
         audit.record("accounts.roleassignment.delete", assignment, changes=audit.created(assignment), actor=actor)
         assignment.delete()
     forget_grants(assignment.user)
+
+
+def _require_role_writer(actor: User, action: str, role: Role) -> None:
+    """Roles are platform-wide: anyone may read them who may view roles at all, but defining,
+    changing or deleting one needs the permission with scope "all"."""
+    require_in_scope(actor, action, role)
+    if not _scope_within(actor, f"accounts.{action}_role", ALL, None):
+        raise PermissionDenied(code="out_of_scope")
 
 
 def role_save(*, actor: User, role: Role | None, code: str, name: str, description: str = "",
@@ -498,7 +517,7 @@ def role_save(*, actor: User, role: Role | None, code: str, name: str, descripti
     with transaction.atomic():
         is_new = role is None
         role = role or Role()
-        require_in_scope(actor, "add" if is_new else "change", role)
+        _require_role_writer(actor, "add" if is_new else "change", role)
         perms = list(permissions)
         for perm in perms:
             pname = f"{perm.content_type.app_label}.{perm.codename}"
@@ -527,7 +546,7 @@ def role_delete(*, actor: User, role: Role) -> None:
     if role.is_builtin:
         raise Conflict(_("Built-in roles cannot be deleted."))
     with transaction.atomic():
-        require_in_scope(actor, "delete", role)
+        _require_role_writer(actor, "delete", role)
         audit.record("accounts.role.delete", role, actor=actor)
         role.delete()
 

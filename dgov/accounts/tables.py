@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dgov.core.tables import Column, Table
 
@@ -7,7 +8,7 @@ class UserTable(Table):
     default_order = "username"
     columns = [
         Column("username", _("Username"), link=True, order_by="username"),
-        Column("real_name", _("Name"), order_by="real_name"),
+        Column("real_name", pgettext_lazy("person", "Name"), order_by="real_name"),
         Column("kind", _("Account type"), order_by="kind"),
         Column("region.name", _("Region"), order_by="region__path"),
         Column("department.name", _("Department"), order_by="department__path"),

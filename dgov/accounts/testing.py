@@ -13,6 +13,8 @@ from dgov.crypto.fields import blind_index
 from dgov.orgs.models import Department, Region
 
 PASSWORD = "Test-password-2024"
+# 160 bits, like pyotp.random_base32(); pyotp refuses secrets shorter than 112 bits.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _seq = itertools.count(1)
 
 
@@ -39,7 +41,7 @@ def make_user(username: str | None = None, *, kind: str = UserKind.OFFICIAL, reg
     for code, scope_kind, target in roles:
         grant(user, code, scope_kind, target)
     if totp:
-        TotpDevice.objects.create(user=user, secret="JBSWY3DPEHPK3PXP", confirmed=True)
+        TotpDevice.objects.create(user=user, secret=TOTP_SECRET, confirmed=True)
     return user
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -19,14 +20,19 @@ def id_number_check_char(first17: str) -> str:
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
+def _halfwidth(value: str) -> str:
+    """Full-width digits and letters (as Chinese input methods type them) as ASCII."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    return _halfwidth(value).strip().upper()
 
 
 def validate_id_number(value: str) -> str:
     """Return the normalised number or raise ValidationError (GB 11643)."""
     v = normalize_id_number(value)
-    if not re.fullmatch(r"\d{17}[\dX]", v):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", v):
         raise ValidationError(_("An ID card number has 18 characters: 17 digits and a final digit or X."),
                               code="id_format")
     if int(v[:2]) not in _PROVINCES:
@@ -56,7 +62,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def validate_credit_code(value: str) -> str:
     """Return the normalised code or raise ValidationError (GB 32100)."""
-    v = (value or "").strip().upper()
+    v = _halfwidth(value).strip().upper()
     if len(v) != 18 or any(c not in _USCC_ALPHABET for c in v):
         raise ValidationError(
             _("A unified social credit code has 18 characters: digits and capital letters except I, O, Z, S, V."),
@@ -71,12 +77,12 @@ def validate_credit_code(value: str) -> str:
 
 
 def normalize_phone(value: str) -> str:
-    return re.sub(r"[\s-]", "", value or "")
+    return re.sub(r"[\s-]", "", _halfwidth(value))
 
 
 def validate_phone(value: str) -> str:
     v = normalize_phone(value)
-    if not re.fullmatch(r"1[3-9]\d{9}", v):
+    if not re.fullmatch(r"1[3-9][0-9]{9}", v):
         raise ValidationError(_("Enter an 11-digit mainland mobile phone number."), code="phone")
     return v
 

@@ -348,8 +348,12 @@ class UserDetailView(CrudView):
         elif action == "unassign":
             assignment = get_scoped(request.user, "delete", RoleAssignment, pk=request.POST.get("assignment"),
                                     user=user)
-            services.role_unassign(actor=request.user, assignment=assignment)
-            messages.success(request, _("The role has been withdrawn."))
+            try:
+                services.role_unassign(actor=request.user, assignment=assignment)
+            except DgovError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("The role has been withdrawn."))
         return redirect(UserViews.detail_url(user))
 
 

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import FilterSchema, NinjaAPI, Query, Router, Schema
+from ninja import Field, FilterSchema, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -89,6 +90,25 @@ class DgovAPI(NinjaAPI):
         self.add_exception_handler(HttpError, self._http_error)
         self.add_exception_handler(Exception, self._server_error)
 
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Document, once for every operation, the failures any operation can answer with: a
+        malformed request (400) and, where authentication applies, 401 — all in the error shape."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "ErrorOut", ErrorOut.model_json_schema())
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                statuses = [400] + ([401] if operation.get("security") else [])
+                for status in statuses:
+                    if status not in responses and str(status) not in responses:  # ninja keys by int
+                        responses[status] = {
+                            "description": "Malformed request" if status == 400 else "Not authenticated",
+                            "content": {"application/json": {"schema": error_ref}},
+                        }
+        return schema
+
     def _reply(self, request, error: DgovError):
         if request.method not in ("GET", "HEAD", "OPTIONS") and error.status in (403, 404, 409, 422):
             ctx = current()
@@ -114,9 +134,12 @@ class DgovAPI(NinjaAPI):
         return self._reply(request, PermissionDenied())
 
     def _http_error(self, request, exc: HttpError):
-        code = {400: "bad_request", 405: "method_not_allowed", 413: "too_large", 429: "throttled"}.get(
-            exc.status_code, "error")
-        err = DgovError(str(exc), code=code)
+        code = {400: "bad_request", 403: "csrf_failed", 405: "method_not_allowed", 413: "too_large",
+                429: "throttled"}.get(exc.status_code, "error")
+        message = str(exc)
+        if code == "csrf_failed":  # ninja's session auth raises this when the CSRF token is missing
+            message = _("The CSRF token is missing or wrong: send the X-CSRFToken header with session logins.")
+        err = DgovError(message, code=code)
         err.status = exc.status_code
         return self._reply(request, err)
 
@@ -127,8 +150,17 @@ class DgovAPI(NinjaAPI):
         return self.create_response(request, err.as_dict(), status=500)
 
 
+MAX_OFFSET = 2**31 - 1  # beyond any table here, and within every database's integer range
+
+
 class Pagination(LimitOffsetPagination):
-    """`limit`/`offset` in, `{"count", "items"}` out."""
+    """`limit`/`offset` in, `{"count", "items"}` out. Both are bounded, so an absurd offset is a
+    422, never a database error."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT,
+                           description="Items per page.")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 
 def actor_of(request):
@@ -212,7 +244,7 @@ def crud_router(
         actor = actor_of(request)
         require_permission(actor, model, "add")
         instance = apply(model(), payload.dict())
-        return 201, save(actor=actor, instance=instance)
+        return Status(201, save(actor=actor, instance=instance))
 
     update_in = patch_schema or in_schema
 
@@ -223,7 +255,7 @@ def crud_router(
     def delete_object_view(request, key):
         instance = scoped_get(request, "delete", key)
         delete(actor=actor_of(request), instance=instance)
-        return 204, None
+        return Status(204, None)
 
     router.patch(path, response={200: out_schema, **WRITE_ERRORS},
                  operation_id=f"update_{label}")(keyed(update_object))

@@ -131,6 +131,9 @@ def record(action: str, obj=None, *, changes: dict | None = None, outcome: str =
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_ID])
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        if last is None:
+            # Every entry was purged: continue from the anchor, where `verify` starts.
+            last = AuditAnchor.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
         entry = AuditEntry(
             seq=seq,
@@ -180,10 +183,14 @@ def verify(chunk_size: int = 2000) -> VerifyResult:
     """Walk the chain from the latest purge anchor (or the genesis) and recompute every hash."""
     anchor = AuditAnchor.objects.order_by("-seq").first()
     expected_seq, prev_hash = (anchor.seq + 1, anchor.hash) if anchor else (1, GENESIS)
-    checked, first = 0, None
+    checked, first, first_id = 0, None, None
+    # An anchor is only trusted when a purge entry inside the verified chain vouches for it: a row
+    # planted in the anchor table cannot stand in for deleted history.
+    confirmed = anchor is None
     qs = AuditEntry.objects.filter(seq__gte=expected_seq if anchor else 0).order_by("seq")
     for entry in qs.iterator(chunk_size=chunk_size):
-        first = entry.seq if first is None else first
+        if first is None:
+            first, first_id = entry.seq, entry.pk
 
         def broken(reason, entry=entry):
             return VerifyResult(False, checked, first, entry.seq, entry.seq, entry.pk, reason)
@@ -194,8 +201,15 @@ def verify(chunk_size: int = 2000) -> VerifyResult:
             return broken("prev_hash does not match the previous entry")
         if not constant_time_equal(entry.hash.encode(), compute_hash(prev_hash, entry).encode()):
             return broken("content does not match its hash (entry edited)")
+        if not confirmed and entry.action == "audit.purge" and isinstance(entry.changes, dict) \
+                and entry.changes.get("anchor_seq") == anchor.seq and entry.changes.get("anchor_hash") == anchor.hash:
+            confirmed = True
         prev_hash, expected_seq = entry.hash, entry.seq + 1
         checked += 1
+    if not confirmed:
+        return VerifyResult(False, checked, first, expected_seq - 1 if checked else None,
+                            first if first is not None else anchor.seq + 1, first_id,
+                            f"no purge entry confirms the anchor at #{anchor.seq} (entries deleted)")
     return VerifyResult(True, checked, first, expected_seq - 1 if checked else None)
 
 
@@ -211,6 +225,7 @@ def purge(*, actor=None, now=None) -> int:
         count, _ = AuditEntry.objects.filter(seq__lte=last.seq).delete()
         AuditAnchor.objects.create(seq=last.seq, hash=last.hash)
         record("audit.purge", Target("core.auditentry", "", f"≤ #{last.seq}"),
-               changes={"deleted": count, "before": cutoff.isoformat(), "retention_days": days},
+               changes={"deleted": count, "before": cutoff.isoformat(), "retention_days": days,
+                        "anchor_seq": last.seq, "anchor_hash": last.hash},
                actor=actor)
     return count

@@ -15,22 +15,18 @@ def _css_for(widget) -> str:
 
 
 class StyledBoundField(BoundField):
-    """Adds Bootstrap classes, and on error `is-invalid`, aria-invalid and aria-describedby."""
+    """Adds Bootstrap classes, and on error `is-invalid`. Django itself sets aria-invalid and
+    aria-describedby (`<id>_helptext`, `<id>_error`), the ids core/forms/field.html gives the help
+    text and the error message."""
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
         classes = [attrs.get("class", ""), _css_for(widget)]
-        described = [attrs.get("aria-describedby", "")]
-        if self.help_text:
-            described.append(f"{self.auto_id}-help")
         if self.form.is_bound and self.errors:
             classes.append("is-invalid")
             attrs["aria-invalid"] = "true"
-            described.append(f"{self.auto_id}-error")
         attrs["class"] = " ".join(c for c in classes if c)
-        if any(described):
-            attrs["aria-describedby"] = " ".join(d for d in described if d)
         return attrs
 
 

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from dgov.core.permissions import RestrictedQuerySet, ScopeSpec
 
@@ -55,8 +56,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
         ordering = ["-seq"]
         default_permissions = ("view",)
-        permissions = [("export_auditentry", "Can export audit entries"),
-                       ("purge_auditentry", "Can purge audit entries past retention")]
+        permissions = [("export_auditentry", gettext_noop("Can export audit entries")),
+                       ("purge_auditentry", gettext_noop("Can purge audit entries past retention"))]
 
     objects = RestrictedQuerySet.as_manager()
 

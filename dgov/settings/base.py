@@ -231,3 +231,4 @@ DGOV_NUM_PROXIES = env_int("DGOV_NUM_PROXIES", 0)
 # --- the deployment's own city ---------------------------------------------------------------
 DGOV_CITY_CODE = env_str("DGOV_CITY_CODE", "360600000000")
 DGOV_SITE_NAME = env_str("DGOV_SITE_NAME", "鹰潭市数字政府")
+DGOV_BENCH_BARE_VIEW = env_bool("DGOV_BENCH_BARE_VIEW", False)
