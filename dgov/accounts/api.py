@@ -9,7 +9,7 @@ from dgov.accounts import selectors, services
 from dgov.accounts.schemas import (
     MeOut, PersonalDataOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, UserFilter, UserOut,
 )
-from dgov.core.api import READ_ERRORS, Pagination, actor_of, errors
+from dgov.core.api import READ_ERRORS, LoginRateThrottle, Pagination, actor_of, errors
 from dgov.core.context import current
 from dgov.core.errors import DgovError, ValidationError
 from dgov.orgs.selectors import region_get
@@ -31,8 +31,8 @@ class BearerTokenAuth(HttpBearer):
 auth_router = Router(tags=["auth"])
 
 
-@auth_router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422)},
-                  operation_id="create_token")
+@auth_router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422, 429)},
+                  operation_id="create_token", throttle=[LoginRateThrottle()])
 def create_token(request, payload: TokenIn):
     """Log in with username, password and (for accounts with a second factor) a one-time code.
     Errors: `invalid_credentials`, `account_locked`, `otp_required`, `otp_invalid`."""
@@ -42,8 +42,8 @@ def create_token(request, payload: TokenIn):
     return {"token": plaintext, "expires_at": token.expires_at}
 
 
-@auth_router.post("/register", auth=None, response={201: RegisteredOut, **errors(422)},
-                  operation_id="register")
+@auth_router.post("/register", auth=None, response={201: RegisteredOut, **errors(422, 429)},
+                  operation_id="register", throttle=[LoginRateThrottle()])
 def register(request, payload: RegisterIn):
     """Register a natural person (身份证号, GB 11643) or an enterprise (统一社会信用代码, GB 32100).
     Field errors come back in `details`, in Chinese by default."""

@@ -17,12 +17,15 @@ def user_get(actor, user_id: int) -> User:
     return get_scoped(actor, "view", User.objects.select_related(*USER_RELATED), pk=user_id)
 
 
-def requires_second_factor(user) -> bool:
-    """Administrative accounts cannot skip the second factor; anyone who enrolled one uses it."""
+def requires_second_factor(user, assignments=None) -> bool:
+    """Administrative accounts cannot skip the second factor; anyone who enrolled one uses it.
+    `assignments`: the user's role assignments with their roles, when already loaded."""
     if user.is_superuser:
         return True
     if TotpDevice.objects.filter(user=user, confirmed=True).exists():
         return True
+    if assignments is not None:
+        return any(a.role.requires_2fa for a in assignments)
     return RoleAssignment.objects.filter(user=user, role__requires_2fa=True).exists()
 
 
@@ -33,13 +36,14 @@ def role_grants(user):
 
 def me(user) -> dict:
     """The caller's own account: profile, roles with scope, and masked identity."""
-    person = NaturalPerson.objects.filter(user=user).first()
+    person = NaturalPerson.objects.filter(user=user).order_by().first()
     enterprise = getattr(user, "enterprise", None) if user.kind == "enterprise" else None
+    assignments = list(role_grants(user))
     return {
         "user": user,
         "roles": [{"role": a.role.code, "role_name": a.role.name, "scope_kind": a.scope_kind,
-                   "region": a.region, "department": a.department} for a in role_grants(user)],
-        "second_factor": requires_second_factor(user),
+                   "region": a.region, "department": a.department} for a in assignments],
+        "second_factor": requires_second_factor(user, assignments),
         "id_number_masked": mask_id_number(person.id_number) if person else None,
         "enterprise": enterprise,
         "agent_for": [{"enterprise": a.enterprise, "valid_until": a.valid_until}

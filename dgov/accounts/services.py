@@ -6,6 +6,7 @@ scope inside it, and writes an audit entry.
 
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,11 +51,12 @@ TOTP_STEP = 30
 
 def _totp_step_matching(secret: str, code: str, last_step: int, now: float | None = None) -> int | None:
     """The time step (±1 for clock drift) whose code equals `code`, if not already used."""
-    code = (code or "").strip()
-    if not (len(code) == 6 and code.isdigit()):
+    # Full-width digits (typed with a Chinese input method) count; digits of other scripts do not.
+    code = unicodedata.normalize("NFKC", code or "").strip()
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
-    current = int((now or time.time()) // TOTP_STEP)
+    current = int((now if now is not None else time.time()) // TOTP_STEP)
     for step in (current - 1, current, current + 1):
         if step > last_step and secrets.compare_digest(totp.at(step * TOTP_STEP), code):
             return step
@@ -209,8 +211,14 @@ def token_create(*, user: User, name: str = "", lifetime: timedelta | None = Non
 def token_authenticate(plaintext: str) -> User | None:
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = (ApiToken.objects.select_related("user").filter(digest=token_digest(plaintext)).first())
-    if token is None or not token.is_usable() or not token.user.is_active or token.user.is_locked:
+    # One indexed query per request, also loading the user's region and department, which the
+    # caller's profile shows. `get` on the unique digest: no ORDER BY to compile or sort.
+    try:
+        token = ApiToken.objects.select_related("user__region", "user__department").get(
+            digest=token_digest(plaintext))
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.is_usable() or not token.user.is_active or token.user.is_locked:
         return None
     now = timezone.now()
     # Touch at most once a minute: a write per request would serialise the API on SQLite.

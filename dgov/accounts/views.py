@@ -23,10 +23,12 @@ from dgov.accounts.models import ApiToken, Role, RoleAssignment, TotpDevice, Use
 from dgov.accounts.filtersets import UserFilterSet
 from dgov.accounts.tables import RoleAssignmentTable, RoleTable, UserTable
 from dgov.core import audit
-from dgov.core.errors import AccountLocked, AuthenticationFailed, DgovError, OtpInvalid, OtpRequired
+from dgov.core.errors import (
+    AccountLocked, AuthenticationFailed, DgovError, OtpInvalid, OtpRequired, PermissionDenied,
+)
 from dgov.core.forms import apply_error
 from dgov.core.permissions import get_scoped, has_permission
-from dgov.core.views import CrudView, CrudViews
+from dgov.core.views import CrudView, CrudViews, ObjectDeleteView
 
 BACKEND = "dgov.accounts.backends.LockoutModelBackend"
 PENDING = "dgov_pending_login"
@@ -304,7 +306,16 @@ class UserViews(CrudViews):
 
     @staticmethod
     def delete(*, actor, instance):
+        if actor.pk == instance.pk:
+            raise PermissionDenied()  # nobody locks themselves out
         services.user_update(actor=actor, user=instance, is_active=False)
+
+
+class UserDeactivateView(ObjectDeleteView):
+    """"Deleting" an account deactivates it, which is a change: it needs `change_user` in scope."""
+
+    def get_object(self, action, key):
+        return super().get_object("change", key)
 
 
 class UserDetailView(CrudView):
@@ -346,8 +357,8 @@ class UserDetailView(CrudView):
                 return self._render(request, user, form, status=422)
             messages.success(request, _("The role has been granted."))
         elif action == "unassign":
-            assignment = get_scoped(request.user, "delete", RoleAssignment, pk=request.POST.get("assignment"),
-                                    user=user)
+            assignment = get_scoped(request.user, "delete", RoleAssignment.objects.filter(user=user),
+                                    pk=request.POST.get("assignment"))
             try:
                 services.role_unassign(actor=request.user, assignment=assignment)
             except DgovError as exc:
@@ -368,7 +379,7 @@ class UserPersonalDataView(CrudView):
         return render(request, "accounts/personal_data.html", {"data": data, "subject": subject})
 
 
-UserViews.views = {"detail": UserDetailView}
+UserViews.views = {"detail": UserDetailView, "delete": UserDeactivateView}
 
 
 class RoleViews(CrudViews):

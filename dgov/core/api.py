@@ -19,9 +19,11 @@ from ninja import Field, FilterSchema, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.throttling import SimpleRateThrottle
 
 from dgov.core import audit
 from dgov.core.context import current
+from dgov.core.middleware import client_ip
 from dgov.core.models import AuditEntry
 from dgov.core.schemas import AuditEntryOut, AuditFilter
 from dgov.core.errors import DgovError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
@@ -161,6 +163,21 @@ class Pagination(LimitOffsetPagination):
         limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT,
                            description="Items per page.")
         offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Items to skip.")
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """Per client address, for the unauthenticated endpoints (token, registration): the account
+    lockout stops guessing one password; this stops trying many accounts or flooding sign-ups.
+    The rate is DGOV_LOGIN_RATE (e.g. "30/min"); counts live in the cache (shared via Redis when
+    DGOV_REDIS_URL is set, per process otherwise)."""
+
+    scope = "login"
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+    def get_cache_key(self, request):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def actor_of(request):

@@ -50,13 +50,23 @@ class OfficialRequiredMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not getattr(request.user, "is_official", False):
+            self._audit_refusal(request, "not_official")
             raise DjangoPermissionDenied
         try:
             return super().dispatch(request, *args, **kwargs)
         except PermissionDenied as exc:
+            self._audit_refusal(request, exc.code)
             raise DjangoPermissionDenied(str(exc.message)) from None
         except NotFound:
+            self._audit_refusal(request, "not_found")
             raise Http404 from None
+
+    @staticmethod
+    def _audit_refusal(request, reason: str) -> None:
+        """A refused write attempt is audited like a completed one (reads are not: they change nothing)."""
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.user.is_authenticated:
+            audit.record_failure(f"web:{request.method} {request.path}"[:80], outcome="denied", reason=reason,
+                                 actor=request.user)
 
 
 class CrudViews:

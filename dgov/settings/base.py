@@ -198,6 +198,7 @@ WHITENOISE_MAX_AGE = 3600
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_DEFAULT_THROTTLE_RATES = {"login": env_str("DGOV_LOGIN_RATE", "30/min")}
 
 # --- audit ----------------------------------------------------------------------------------
 DGOV_AUDIT_RETENTION_DAYS = max(180, env_int("DGOV_AUDIT_RETENTION_DAYS", 180))

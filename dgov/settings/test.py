@@ -6,6 +6,8 @@ os.environ.setdefault("DGOV_DATA_DIR", os.path.join(os.getcwd(), "var", "test"))
 
 from dgov.settings.base import *  # noqa: E402,F403
 
+# Many logins come from one test client address; throttling itself is tested with explicit rates.
+NINJA_DEFAULT_THROTTLE_RATES = {"login": "100000/min"}
 PASSWORD_HASHERS = ["dgov.accounts.hashers.TestArgon2PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405

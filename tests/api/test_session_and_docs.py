@@ -51,3 +51,32 @@ def test_inactive_user_session_is_not_authenticated(db):
     user.is_active = False
     user.save()
     assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
+
+
+def test_login_endpoints_are_rate_limited_per_client(db, settings):
+    """Beyond the rate, the token endpoint answers 429 in the error shape (with an explicit low rate:
+    the test settings raise the default so that other tests are not throttled)."""
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from dgov.core.api import LoginRateThrottle
+
+    cache.clear()
+    throttle = LoginRateThrottle("3/min")
+    request = RequestFactory().post("/api/v1/auth/token", REMOTE_ADDR="203.0.113.7")
+    assert [throttle.allow_request(request) for _ in range(4)] == [True, True, True, False]
+    other = RequestFactory().post("/api/v1/auth/token", REMOTE_ADDR="203.0.113.8")
+    assert throttle.allow_request(other)
+    # A spoofed X-Forwarded-For does not buy a fresh quota when no proxy is trusted.
+    spoofed = RequestFactory().post("/api/v1/auth/token", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert not throttle.allow_request(spoofed)
+
+
+def test_throttled_answer_has_the_error_shape(db, monkeypatch):
+    from dgov.core.api import LoginRateThrottle
+
+    monkeypatch.setattr(LoginRateThrottle, "allow_request", lambda self, request: False)
+    monkeypatch.setattr(LoginRateThrottle, "wait", lambda self: 30)
+    response = Client().post("/api/v1/auth/token", data=json.dumps({"username": "x", "password": "y"}),
+                             content_type="application/json")
+    assert_error(response, 429, "throttled")

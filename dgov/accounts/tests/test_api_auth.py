@@ -12,7 +12,7 @@ from dgov.accounts import services
 from dgov.accounts.models import ApiToken, NaturalPerson, TotpDevice, User
 from dgov.accounts.testing import PASSWORD, TOTP_SECRET, api_client, make_user, valid_id_number
 from dgov.accounts.tests.support import (
-    database_cells_containing, freeze_totp_clock, last_audit, make_otp_admin, post_json, totp_code,
+    TOTP_NOW, database_cells_containing, freeze_totp_clock, last_audit, make_otp_admin, post_json, totp_code,
 )
 from dgov.core.models import AuditEntry
 from dgov.core.testing import ApiContract, Case, assert_error
@@ -180,6 +180,14 @@ def test_admin_with_wrong_otp_gets_otp_invalid_which_counts_towards_lockout(otp_
 def test_admin_with_malformed_otp_gets_otp_invalid(otp_admin):
     assert_error(login("otp_admin", otp="12ab56"), 401, "otp_invalid")
     assert_error(login("otp_admin", otp="1234567"), 401, "otp_invalid")
+    # Digits of another script are digits to Python, but not a code (and no server error).
+    assert_error(login("otp_admin", otp="".join(chr(0x660 + int(d)) for d in totp_code(otp_admin))), 401,
+                 "otp_invalid")
+
+
+def test_full_width_otp_digits_are_accepted(otp_admin):
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in totp_code(otp_admin))
+    assert login("otp_admin", otp=full_width).status_code == 200
 
 
 def test_admin_with_correct_otp_gets_a_token(otp_admin):
@@ -196,17 +204,13 @@ def test_an_otp_code_works_once(otp_admin):
     assert_error(login("otp_admin", otp=code), 401, "otp_invalid")
 
 
-def test_an_older_code_is_refused_after_a_newer_one_was_used(otp_admin, monkeypatch):
-    from dgov.accounts.tests.support import TOTP_NOW
-
+def test_an_older_code_is_refused_after_a_newer_one_was_used(otp_admin):
     previous = totp_code(otp_admin, TOTP_NOW - 30)
     assert login("otp_admin", otp=totp_code(otp_admin)).status_code == 200
     assert_error(login("otp_admin", otp=previous), 401, "otp_invalid")
 
 
 def test_codes_of_the_neighbouring_steps_are_accepted_for_clock_drift(otp_admin):
-    from dgov.accounts.tests.support import TOTP_NOW
-
     assert login("otp_admin", otp=totp_code(otp_admin, TOTP_NOW - 30)).status_code == 200
     assert login("otp_admin", otp=totp_code(otp_admin, TOTP_NOW + 30)).status_code == 200
     assert_error(login("otp_admin", otp=totp_code(otp_admin, TOTP_NOW + 90)), 401, "otp_invalid")

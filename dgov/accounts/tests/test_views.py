@@ -1,8 +1,6 @@
 """Web views with the Django test client: login with the second factor, first-login enrolment,
 registration forms, idle timeout, logout, profile tokens, and the system pages' permissions."""
 
-import time
-
 import pyotp
 import pytest
 from django.test import Client, override_settings
@@ -12,9 +10,7 @@ from dgov.accounts import views
 from dgov.accounts.middleware import SESSION_KEY
 from dgov.accounts.models import ApiToken, NaturalPerson, Role, RoleAssignment, TotpDevice, User
 from dgov.accounts.testing import PASSWORD, grant, make_user, region
-from dgov.accounts.tests.support import (
-    CJK, TOTP_NOW, freeze_totp_clock, last_audit, make_county_citizen, make_otp_admin, totp_code,
-)
+from dgov.accounts.tests.support import CJK, TOTP_NOW, freeze_totp_clock, last_audit, make_otp_admin, totp_code
 from dgov.core.models import AuditEntry
 
 LOGIN = "/accounts/login/"
@@ -231,10 +227,12 @@ def test_english_ui_on_request(db):
 
 # --- idle timeout ------------------------------------------------------------------------------
 
-def age_session(client, seconds: float) -> None:
+def age_session(client, seconds: float) -> float:
+    """Move the session's last activity `seconds` into the past; return the new value."""
     session = client.session
     session[SESSION_KEY] = session[SESSION_KEY] - seconds
     session.save()
+    return session[SESSION_KEY]
 
 
 @override_settings(DGOV_IDLE_TIMEOUT_MINUTES=5)
@@ -246,6 +244,9 @@ def test_idle_official_is_logged_out(world):
     response = client.get("/workbench/")
     assert response.status_code == 302 and response["Location"].startswith(f"{LOGIN}?next=/workbench/")
     assert session_user_id(client) is None
+    login_page = client.get(response["Location"])
+    assert login_page.status_code == 200
+    assert zh("You were logged out after a period of inactivity. Please log in again.") in login_page.content.decode()
     assert client.get("/workbench/").status_code == 302
 
 
@@ -253,10 +254,10 @@ def test_idle_official_is_logged_out(world):
 def test_activity_within_the_limit_keeps_the_session(world):
     client = signed_in(world.official)
     client.get("/workbench/")
-    age_session(client, 5 * 60 - 61)
+    aged = age_session(client, 5 * 60 - 61)
     assert client.get("/workbench/").status_code == 200
     # The request counted as activity: the clock started again.
-    assert client.session[SESSION_KEY] > time.time() - 60
+    assert client.session[SESSION_KEY] >= aged + 5 * 60 - 61
     age_session(client, 5 * 60 - 61)
     assert client.get("/workbench/").status_code == 200
 
@@ -453,9 +454,34 @@ def test_unlock_on_a_user_page(world):
 
 
 def test_user_deactivation_instead_of_deletion(world):
+    """"Delete" on a user page deactivates the account; it needs change_user in scope."""
     clerk = make_user("yj_clerk", department_code="360603903")
-    response = signed_in(world.yujiang_admin).post(f"/system/users/{clerk.pk}/delete/")
-    assert response.status_code in (302, 403)
-    # county_admin holds no delete_user: the account stays, active.
-    assert User.objects.get(pk=clerk.pk).is_active
-    make_county_citizen("yj_person", "360603")
+    client = signed_in(world.yujiang_admin)
+    assert b'href="delete/"' in client.get(f"/system/users/{clerk.pk}/").content
+    assert client.get(f"/system/users/{clerk.pk}/delete/").status_code == 200
+    response = client.post(f"/system/users/{clerk.pk}/delete/")
+    assert response.status_code == 302
+    stored = User.objects.get(pk=clerk.pk)
+    assert not stored.is_active
+    entry = last_audit("accounts.user.change")
+    assert entry.actor_id == world.yujiang_admin.pk and entry.changes == {"is_active": [True, False]}
+    assert client.post(f"/system/users/{world.guixi_admin.pk}/delete/").status_code == 404
+    assert User.objects.get(pk=world.guixi_admin.pk).is_active
+    assert signed_in(world.official).post(f"/system/users/{clerk.pk}/delete/").status_code == 403
+
+
+def test_nobody_deactivates_themselves(world):
+    client = signed_in(world.yujiang_admin)
+    assert b'href="delete/"' not in client.get(f"/system/users/{world.yujiang_admin.pk}/").content
+    client.post(f"/system/users/{world.yujiang_admin.pk}/delete/")
+    assert User.objects.get(pk=world.yujiang_admin.pk).is_active
+
+
+def test_unassign_needs_an_assignment_of_that_user(world):
+    clerk = make_user("yj_clerk", department_code="360603903")
+    other = make_user("yj_other", department_code="360603901")
+    theirs = grant(other, "staff", "region", "360603")
+    client = signed_in(world.yujiang_admin)
+    assert client.post(f"/system/users/{clerk.pk}/", {"action": "unassign", "assignment": theirs.pk}).status_code == 404
+    assert client.post(f"/system/users/{clerk.pk}/", {"action": "unassign", "assignment": "junk"}).status_code == 404
+    assert RoleAssignment.objects.filter(pk=theirs.pk).exists()

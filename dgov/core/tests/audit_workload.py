@@ -1,5 +1,6 @@
 """Concurrent audit appends, shared by the concurrency tests: run in the test process (PostgreSQL)
-or as a child process against a SQLite file (`python -m dgov.core.tests.audit_workload`)."""
+or as a child process against a SQLite file (`python -m dgov.core.tests.audit_workload`). Models
+are imported inside the functions: the child process sets Django up first."""
 
 import json
 import sys
@@ -7,12 +8,12 @@ import threading
 
 from django.db import connection, transaction
 
-from dgov.core import audit
-
 
 def append_from_threads(threads: int, per_thread: int, nested: bool) -> list[str]:
     """Start `threads` threads at once, each appending `per_thread` times (two entries inside one
     transaction when `nested`, as services do). Returns the failures, as text."""
+    from dgov.core import audit
+
     barrier = threading.Barrier(threads)
     failures = []
 
@@ -56,6 +57,8 @@ def last_seq() -> int:
 
 
 def main(argv: list[str]) -> None:
+    from dgov.core import audit
+
     threads, per_thread, nested = int(argv[0]), int(argv[1]), argv[2] == "1"
     before = last_seq()
     connection.close()
