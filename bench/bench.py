@@ -203,6 +203,30 @@ def tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU time of `root` and its descendants (Linux /proc), in seconds."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) "
+        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
+        children.setdefault(ppid, []).append(int(entry))
+        stats[int(entry)] = (utime + stime) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def scrape_counters(base: str) -> dict[str, float]:
     """Totals of the server's request and database-query counters (all workers)."""
     status, body = http_get(base + "/metrics")
@@ -276,6 +300,7 @@ def summarise(rounds: list[dict[str, dict]]) -> dict[str, dict]:
             "requests": sum(r["requests"] for r in runs),
             "errors": sum(sum(r["errors"].values()) for r in runs),
             "queries_per_request": runs[-1].get("queries_per_request"),
+            "server_cpu_ms_per_request": round(statistics.median(r["server_cpu_ms_per_request"] for r in runs), 3),
         }
     bare = summary["bare"]["rps"]
     for name, figures in summary.items():
@@ -290,14 +315,16 @@ def summarise(rounds: list[dict[str, dict]]) -> dict[str, dict]:
 
 def table(result: dict) -> str:
     s = result["summary"]
-    rows = ["| endpoint | requests/s | % of bare | p50 ms | p90 ms | p99 ms | DB queries/req | errors | target |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    rows = ["| endpoint | requests/s | % of bare | p50 ms | p90 ms | p99 ms | server CPU ms/req | DB queries/req "
+            "| errors | target |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, path, _, _ in ENDPOINTS:
         f = s[name]
         q = f["queries_per_request"]
         target = "baseline" if name == "bare" else ("met" if f["pass"] else "MISSED")
         rows.append(f"| `{path}` | {f['rps']:.0f} | {f['throughput_vs_bare'] * 100:.0f} % | {f['p50_ms']:.1f} | "
-                    f"{f['p90_ms']:.1f} | {f['p99_ms']:.1f} | {'' if q is None else f'{q:.2f}'} | {f['errors']} | {target} |")
+                    f"{f['p90_ms']:.1f} | {f['p99_ms']:.1f} | {f['server_cpu_ms_per_request']:.2f} | "
+                    f"{'' if q is None else f'{q:.2f}'} | {f['errors']} | {target} |")
     return "\n".join(rows)
 
 
@@ -394,9 +421,11 @@ def main(argv=None) -> int:
             figures = {}
             for name, path, auth, _ in ENDPOINTS:
                 log(f"round {number}/{args.rounds}: {name} ({args.duration} s at {args.connections} connections)")
-                before = scrape_counters(base)
+                before, cpu_before = scrape_counters(base), tree_cpu_seconds(proc.pid)
                 figures[name] = run_wrk(base + path, token if auth else None, seconds=args.duration, **load)
-                after = scrape_counters(base)
+                cpu_after, after = tree_cpu_seconds(proc.pid), scrape_counters(base)
+                figures[name]["server_cpu_ms_per_request"] = round(
+                    (cpu_after - cpu_before) * 1000 / max(figures[name]["requests"], 1), 3)
                 served_requests = after.get("requests", 0) - before.get("requests", 0) - 1  # minus one scrape
                 if before and served_requests > 0:
                     figures[name]["queries_per_request"] = round(

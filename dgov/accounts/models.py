@@ -176,7 +176,7 @@ class Role(BaseModel):
     is_builtin = models.BooleanField(_("built-in"), default=False, editable=False)
 
     # Roles are platform-wide definitions: anyone who may view roles sees them all.
-    scope = ScopeSpec()
+    scope = ScopeSpec(shared=True)
 
     class Meta:
         verbose_name = _("role")

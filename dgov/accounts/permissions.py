@@ -55,12 +55,6 @@ def _spec(model) -> ScopeSpec:
     return getattr(model, "scope", None) or ScopeSpec()
 
 
-def _unscoped(spec: ScopeSpec) -> bool:
-    """A model with no scope dimension at all (roles, calendar days: platform-wide definitions) is
-    not data-scoped: any grant of the permission covers all of it."""
-    return spec.region is None and spec.department is None and spec.owner is None
-
-
 def _active(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
@@ -78,7 +72,7 @@ class RoleScopeResolver:
         if not grants:
             return None
         spec = _spec(model)
-        if _unscoped(spec):
+        if spec.shared:
             return Q()
         q = Q(pk__in=[])
         for grant in grants:
@@ -97,7 +91,7 @@ class RoleScopeResolver:
         if not grants:
             return None
         spec = _spec(type(instance))
-        if _unscoped(spec):
+        if spec.shared:
             return True
         for grant in grants:
             if grant.kind == ALL:

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dgov.core.models import BaseModel
+from dgov.core.permissions import ScopeSpec
 
 
 class DayKind(models.TextChoices):
@@ -17,6 +18,9 @@ class CalendarDay(BaseModel):
     kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
     festival = models.CharField(_("festival"), max_length=20, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    # The national holiday schedule is the same for every region.
+    scope = ScopeSpec(shared=True)
 
     class Meta:
         verbose_name = _("calendar day")

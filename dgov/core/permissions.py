@@ -31,11 +31,16 @@ SELF = "self"  # ScopeSpec value: the model itself carries the materialised path
 class ScopeSpec:
     """Where a model keeps its scope dimensions: a lookup path ("region", "applicant__region") or
     SELF for region and department, a lookup to the owning user's id for owner; None when the model
-    has no such dimension (a grant of that kind then matches none of its objects)."""
+    has no such dimension (a grant of that kind then matches none of its objects).
+
+    `shared=True` declares platform-wide reference data (role definitions, the holiday calendar):
+    any grant of the permission, whatever its scope, covers all of it. It must be said explicitly:
+    a model that declares nothing is scoped, and region, department or own grants see none of it."""
 
     region: str | None = None
     department: str | None = None
     owner: str | None = None
+    shared: bool = False
 
     def path_lookup(self, dimension: str) -> str | None:
         path = getattr(self, dimension)

@@ -3,9 +3,11 @@ audit. Domain services with rules of their own call these for the common part.""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 
 from dgov.core import audit
-from dgov.core.errors import ValidationError
+from dgov.core.errors import Conflict, ValidationError
 from dgov.core.permissions import require_in_scope
 
 
@@ -48,4 +50,12 @@ def delete_object(*, actor, instance) -> None:
     with transaction.atomic():
         require_in_scope(actor, "delete", instance)
         audit.record(_verb_action(instance, "delete"), instance, changes=audit.created(instance), actor=actor)
-        instance.delete()
+        try:
+            instance.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            # Name only the kinds of records in the way: the records themselves may lie outside
+            # the actor's scope.
+            blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})
+            raise Conflict(_("It cannot be deleted while other records refer to it."),
+                           code="protected", details={"referenced_by": kinds}) from None

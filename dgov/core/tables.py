@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass
@@ -117,15 +118,15 @@ def _changes_text(changes) -> str:
 class AuditEntryTable(Table):
     default_order = "-seq"
     columns = [
-        Column("seq", _("No."), link=True, order_by="seq"),
-        Column("occurred_at", _("Time"), order_by="occurred_at"),
-        Column("actor_username", _("Actor"), order_by="actor_username"),
-        Column("action", _("Action"), order_by="action"),
-        Column("object_type", _("Object type")),
-        Column("object_repr", _("Object")),
-        Column("changes", _("Changes"), display=_changes_text),
-        Column("outcome", _("Outcome"), order_by="outcome"),
-        Column("ip", _("Source IP")),
-        Column("request_id", _("Request id")),
-        Column("hash", _("Hash"), export=True),
+        Column("seq", gettext_lazy("No."), link=True, order_by="seq"),
+        Column("occurred_at", gettext_lazy("Time"), order_by="occurred_at"),
+        Column("actor_username", gettext_lazy("Actor"), order_by="actor_username"),
+        Column("action", gettext_lazy("Action"), order_by="action"),
+        Column("object_type", gettext_lazy("Object type")),
+        Column("object_repr", gettext_lazy("Object")),
+        Column("changes", gettext_lazy("Changes"), display=_changes_text),
+        Column("outcome", gettext_lazy("Outcome"), order_by="outcome"),
+        Column("ip", gettext_lazy("Source IP")),
+        Column("request_id", gettext_lazy("Request id")),
+        Column("hash", gettext_lazy("Hash"), export=True),
     ]

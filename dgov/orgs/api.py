@@ -18,7 +18,7 @@ regions_router = Router(tags=["regions"])
 def list_regions(request, query: RegionListQuery = Query(...)):
     """Regions (reference data, readable by every signed-in user): `within` a region's subtree,
     at one `level`."""
-    return selectors.regions_within(query.within, query.level)
+    return selectors.region_rows_within(query.within, query.level)
 
 
 @regions_router.get("/{code}", response={200: RegionOut, **READ_ERRORS}, operation_id="get_region")

@@ -12,7 +12,14 @@ class RegionOut(Schema):
     code: str
     name: str
     level: str
-    parent_code: str | None = Field(None, alias="parent.code")
+    parent_code: str | None = None
+
+    @staticmethod
+    def resolve_parent_code(obj) -> str | None:
+        """From a Region, or from a row of `selectors.region_rows_within` (which carries it)."""
+        if isinstance(obj, dict):
+            return obj.get("parent_code")
+        return obj.parent.code if obj.parent_id else None
 
 
 class RegionListQuery(Schema):

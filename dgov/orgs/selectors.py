@@ -1,5 +1,6 @@
 import re
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from dgov.core.errors import NotFound, ValidationError
@@ -26,13 +27,22 @@ def regions_within(code: str | None = None, level: str | None = None, include_se
     """The regions in the subtree of `code` (all regions without it), optionally at one level."""
     qs = Region.objects.select_related("parent").order_by("code")
     if code:
-        root = region_get(code)
+        try:  # only the root's path and id are needed
+            root = Region.objects.only("path").get(code=normalize_region_code(code))
+        except Region.DoesNotExist:
+            raise NotFound(_("No region has this code.")) from None
         qs = qs.filter(path__startswith=root.path)
         if not include_self:
             qs = qs.exclude(pk=root.pk)
     if level:
         qs = qs.filter(level=level)
     return qs
+
+
+def region_rows_within(code: str | None = None, level: str | None = None):
+    """`regions_within` as rows of what a list shows: code, name, level and parent_code. Rows,
+    not model instances: building a page of regions and their parents cost more than the query."""
+    return regions_within(code, level).values("code", "name", "level", parent_code=F("parent__code"))
 
 
 def department_get(code: str) -> Department:

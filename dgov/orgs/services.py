@@ -6,6 +6,7 @@ from pathlib import Path
 from django.db import transaction
 
 from dgov.core import audit
+from dgov.core.permissions import require_in_scope
 from dgov.core.services import save_object
 from dgov.orgs.models import Department, ManagementArea, Region
 
@@ -101,9 +102,17 @@ def load_departments(path: Path = DEPARTMENTS_FILE) -> int:
 
 
 def department_save(*, actor, department: Department) -> Department:
-    """A department's region follows its parent's unless set; scope is checked on both."""
-    if department.parent_id and not department.region_id:
-        department.region = department.parent.region
-    return save_object(actor=actor, instance=department,
-                       fields=["code", "name", "short_name", "doc_prefix", "kind", "region", "parent",
-                               "note", "is_active"])
+    """A department's region follows its parent's unless set; scope is checked on both. A unit
+    placed under a (new) parent extends that parent's tree, so the parent must be in scope too."""
+    with transaction.atomic():
+        if department.parent_id and not department.region_id:
+            department.region = department.parent.region
+        adding = department._state.adding
+        if department.parent_id:
+            stored_parent = None if adding else (
+                Department.objects.filter(pk=department.pk).values_list("parent_id", flat=True).first())
+            if adding or department.parent_id != stored_parent:
+                require_in_scope(actor, "add" if adding else "change", department.parent)
+        return save_object(actor=actor, instance=department,
+                           fields=["code", "name", "short_name", "doc_prefix", "kind", "region", "parent",
+                                   "note", "is_active"])

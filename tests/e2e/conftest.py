@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .support import ARTIFACTS, log_in
+from .support import ARTIFACTS, CSP_REPORTER, is_csp_message, log_in
 
 BIN = Path(sys.executable).parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -40,7 +39,7 @@ READY_SECONDS = 90
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if here in item.path.parents:
             assert item.get_closest_marker("e2e"), f"{item.nodeid}: every browser test is marked @pytest.mark.e2e"
 
 
@@ -109,40 +108,47 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:
     raise RuntimeError(f"`dgov serve` was not ready within {READY_SECONDS} s:\n{_tail(log)}")
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()  # gunicorn: graceful shutdown of the workers
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="package")
 def server():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="dgov-e2e-"))
     pg = _postgres(os.environ.get("DGOV_DATABASE_URL", ""))
-    if pg:
-        database_url = pg[0]
-        _pg_recreate(pg[1], pg[2], create=True)
-    else:
-        database_url = f"sqlite:///{data_dir / 'dgov.sqlite3'}"
-    # A clean environment: the production settings, not the test settings pytest runs under.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DGOV_", "DJANGO_", "PROMETHEUS_"))}
-    env.update(DGOV_DATA_DIR=str(data_dir), DGOV_DATABASE_URL=database_url, DGOV_LOG_LEVEL="WARNING")
-    log = ARTIFACTS / "server.log"
-    init = subprocess.run([str(BIN / "dgov"), "init", "--demo"], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
-    if init.returncode != 0:
-        raise RuntimeError(f"`dgov init --demo` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}")
-    accounts = {a["username"]: a for a in json.loads((data_dir / "demo-accounts.json").read_text(encoding="utf-8"))}
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([str(BIN / "dgov"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = None
     try:
+        if pg:
+            database_url = pg[0]
+            _pg_recreate(pg[1], pg[2], create=True)
+        else:
+            database_url = f"sqlite:///{data_dir / 'dgov.sqlite3'}"
+        # A clean environment: the production settings, not the test settings pytest runs under.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DGOV_", "DJANGO_", "PROMETHEUS_"))}
+        env.update(DGOV_DATA_DIR=str(data_dir), DGOV_DATABASE_URL=database_url, DGOV_LOG_LEVEL="WARNING")
+        init = subprocess.run([str(BIN / "dgov"), "init", "--demo"], env=env, capture_output=True, text=True,
+                              timeout=300, check=False)
+        if init.returncode != 0:
+            raise RuntimeError(f"`dgov init --demo` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}")
+        accounts = {a["username"]: a
+                    for a in json.loads((data_dir / "demo-accounts.json").read_text(encoding="utf-8"))}
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = ARTIFACTS / "server.log"
+        with open(log, "w", encoding="utf-8") as out:
+            proc = subprocess.Popen([str(BIN / "dgov"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                     "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
         _wait_ready(proc, url, log)
         yield Server(url=url, data_dir=data_dir, database_url=database_url, accounts=accounts, log=log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if proc is not None:
+            _stop(proc)
         if pg:
             _pg_recreate(pg[1], pg[2], create=False)
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -167,21 +173,6 @@ def browser():
             yield chromium
         finally:
             chromium.close()
-
-
-# Runs before the page's own scripts (injected by the browser, so the CSP does not stop it): says
-# which element or file broke the policy, which the browser's own message leaves out.
-CSP_REPORTER = """
-document.addEventListener('securitypolicyviolation', (e) => {
-  const t = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : String(e.target);
-  console.warn(`Content Security Policy violation: ${e.violatedDirective} by ${e.sourceFile}:${e.lineNumber}:` +
-               `${e.columnNumber} sample=${JSON.stringify(e.sample)} target=${t}`);
-});
-"""
-
-
-def is_csp_message(text: str) -> bool:
-    return "Content Security Policy" in text or "Content-Security-Policy" in text
 
 
 @dataclass

@@ -105,3 +105,19 @@ def axe_violations(page, *, min_impact=("serious", "critical")) -> list[dict]:
 def format_violations(url: str, violations: list[dict]) -> str:
     return f"axe-core found serious/critical WCAG 2.2 AA violations on {url}:\n" + json.dumps(
         violations, ensure_ascii=False, indent=2)
+
+
+# --- Content Security Policy ---------------------------------------------------------------
+# Runs before the page's own scripts (injected by the browser, so the CSP does not stop it): says
+# which element or file broke the policy, which the browser's own message leaves out.
+CSP_REPORTER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  const t = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : String(e.target);
+  console.warn(`Content Security Policy violation: ${e.violatedDirective} by ${e.sourceFile}:${e.lineNumber}:` +
+               `${e.columnNumber} sample=${JSON.stringify(e.sample)} target=${t}`);
+});
+"""
+
+
+def is_csp_message(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text

@@ -60,3 +60,33 @@ def test_form_with_errors(browsing):
     expect(page.locator(".error-summary")).to_be_focused()
     assert page.locator("[aria-invalid='true']").count() >= 2
     check(page, "register-errors")
+
+
+def test_keyboard_skip_link_and_focus_order(browsing):
+    page = browsing.page()
+    page.goto("/")
+    # From the top of the page, Tab reaches the skip link first.
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    expect(skip).to_have_attribute("href", "#main")
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    # The next Tab stops inside the main content, not back in the navigation, and the focused
+    # control shows a solid outline (WCAG 2.4.7).
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+    assert_focus_visible(page)
+    screenshot(page, "keyboard-after-skip")
+    # So do the navigation links on the red bar.
+    page.locator("#main-nav a.nav-link").first.focus()
+    assert_focus_visible(page)
+    screenshot(page, "keyboard-nav-focus")
+
+
+def assert_focus_visible(page):
+    style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return {tag: document.activeElement.outerHTML.slice(0, 80), style: s.outlineStyle,
+                width: parseFloat(s.outlineWidth), color: s.outlineColor}; }""")
+    assert style["style"] == "solid" and style["width"] >= 2, style

@@ -3,8 +3,7 @@ pages people use: the browser reports no violation and no script error."""
 
 import pytest
 
-from .conftest import is_csp_message
-from .support import log_in
+from .support import is_csp_message, log_in
 
 pytestmark = pytest.mark.e2e
 

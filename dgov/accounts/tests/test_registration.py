@@ -9,8 +9,8 @@ from dgov.accounts.models import Enterprise, NaturalPerson, User
 from dgov.accounts.testing import make_citizen, valid_id_number
 from dgov.accounts.tests.support import CJK, post_json
 from dgov.accounts.validators import (
-    _USCC_ALPHABET, CharacterClassValidator, _USCC_WEIGHTS, credit_code_check_char, id_number_check_char, mask_id_number, mask_phone,
-    validate_credit_code, validate_id_number, validate_phone,
+    _USCC_ALPHABET, _USCC_WEIGHTS, CharacterClassValidator, credit_code_check_char, id_number_check_char,
+    mask_id_number, mask_phone, validate_credit_code, validate_id_number, validate_phone,
 )
 from dgov.core.models import AuditEntry
 from dgov.core.testing import assert_error
@@ -21,7 +21,8 @@ ID_FORMAT = "An ID card number has 18 characters: 17 digits and a final digit or
 ID_BIRTH = "The birth date in the ID card number is not valid."
 ID_CHECK = "The check digit of the ID card number is wrong; please check the number."
 ID_REGION = "The address code of the ID card number is not valid."
-USCC_FORMAT = "A unified social credit code has 18 characters: digits and capital letters except I, O, Z, S, V."
+USCC_FORMAT = ("A unified social credit code has 18 characters: digits and capital letters "
+               "except I, O, Z, S, V.")
 USCC_CHECK = "The check character of the unified social credit code is wrong; please check the code."
 USCC_REGION = "Characters 3 to 8 of the unified social credit code must be a region code."
 
@@ -90,7 +91,8 @@ def test_enterprise_registration(db):
 
 def test_enterprise_sees_itself_in_me(db):
     register(enterprise())
-    login = post_json(Client(), "/api/v1/auth/token", {"username": "new_company", "password": "Register-me-2024"})
+    login = post_json(Client(), "/api/v1/auth/token",
+                      {"username": "new_company", "password": "Register-me-2024"})
     token = login.json()["token"]
     body = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/me").json()
     assert body["enterprise"] == {"name": "鹰潭示例科技有限公司", "credit_code": "91350100M000100Y43",
@@ -207,7 +209,7 @@ def test_enterprise_needs_name_and_legal_representative(db):
     "alllowercaseletters",  # one character class
     "lowercase1234567",  # two classes
     "1234567890123",  # numeric only
-    "Password123",  # common password (and only... 3 classes, long enough: refused as common)
+    "Password123",  # long enough, three classes, but on the common-passwords list
 ])
 def test_password_policy(db, password):
     details = field_errors(register(citizen(password=password)))
@@ -216,7 +218,8 @@ def test_password_policy(db, password):
 
 
 def test_password_policy_names_the_rule_broken(db):
-    assert zh("This password is too common.") in field_errors(register(citizen(password="Password123")))["password"]
+    common = field_errors(register(citizen(password="Password123")))["password"]
+    assert zh("This password is too common.") in common
     short = field_errors(register(citizen(password="Sh0rt-pw")))["password"]
     assert any("10" in m for m in short), short
     classes = field_errors(register(citizen(password="lowercase1234567")))["password"]

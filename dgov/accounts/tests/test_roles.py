@@ -173,15 +173,15 @@ def test_security_admin_creates_and_changes_a_role(world):
     assert set(created.permissions.all()) == {perm("orgs.view_region")} and not created.is_builtin
     entry = last_audit("accounts.role.create")
     assert (entry.actor_id, entry.object_id) == (world.admin.pk, str(created.pk))
-    services.role_save(actor=world.admin, role=created, code="archivist", name="档案管理员",
-                       permissions=[perm("orgs.view_region"), perm("orgs.view_department")], requires_2fa=True)
+    both = [perm("orgs.view_region"), perm("orgs.view_department")]
+    services.role_save(actor=world.admin, role=created, code="archivist", name="档案管理员", permissions=both,
+                       requires_2fa=True)
     created.refresh_from_db()
     assert created.name == "档案管理员" and created.requires_2fa
     entry = last_audit("accounts.role.change")
     assert entry.actor_id == world.admin.pk
     assert entry.changes["name"] == ["档案员", "档案管理员"]
-    assert entry.changes["permissions"] == [[perm("orgs.view_region").pk],
-                                            sorted([perm("orgs.view_region").pk, perm("orgs.view_department").pk])]
+    assert entry.changes["permissions"] == [[perm("orgs.view_region").pk], sorted(p.pk for p in both)]
 
 
 def test_role_cannot_carry_a_permission_the_actor_lacks(world):
@@ -205,12 +205,25 @@ def test_region_scoped_permission_is_not_enough_to_put_it_in_a_role(world):
     assert local.permissions.count() == 0
 
 
-def test_roles_are_invisible_to_region_scoped_writers(world):
-    """Roles have no region: a region-scoped grant to define roles matches none."""
+def test_roles_are_written_only_with_scope_all(world):
+    """Roles are platform-wide: a region-scoped grant may read them all but write none."""
     grant(world.yujiang_admin, "security_admin", "region", "360603")
+    assert Role.objects.restrict(world.yujiang_admin, "view").count() == Role.objects.count()
     with pytest.raises(PermissionDenied) as exc:
         services.role_save(actor=world.yujiang_admin, role=None, code="local", name="local")
     assert exc.value.code == "out_of_scope"
+    custom = services.role_save(actor=world.admin, role=None, code="custom", name="custom")
+    with pytest.raises(PermissionDenied):
+        services.role_save(actor=world.yujiang_admin, role=custom, code="custom", name="renamed")
+    with pytest.raises(PermissionDenied):
+        services.role_delete(actor=world.yujiang_admin, role=custom)
+    assert Role.objects.get(pk=custom.pk).name == "custom"
+
+
+def test_roles_are_visible_to_anyone_who_may_view_roles(world):
+    assert Role.objects.restrict(world.yujiang_admin, "view").count() == Role.objects.count()
+    assert not Role.objects.restrict(world.citizen, "view").exists()
+    assert not Role.objects.restrict(world.official, "view").exists()
 
 
 def test_county_admin_cannot_define_roles(world):

@@ -8,7 +8,10 @@ from dgov.accounts.models import Role, User
 from dgov.accounts.permissions import RoleScopeResolver, forget_grants, load_grants
 from dgov.accounts.testing import api_client, grant, make_citizen, make_user
 from dgov.accounts.tests.support import make_county_citizen
+from dgov.calendars.models import CalendarDay
+from dgov.core import audit
 from dgov.core.errors import NotFound, PermissionDenied
+from dgov.core.models import AuditEntry
 from dgov.core.permissions import get_scoped, has_permission, require_in_scope, require_permission
 from dgov.orgs.models import Region
 
@@ -139,3 +142,30 @@ def test_allows_answers_none_false_true(world):
     with pytest.raises(PermissionDenied) as exc:
         require_in_scope(world.citizen, "view", world.guixi_admin)
     assert exc.value.code == "permission_denied"
+
+
+def test_shared_models_are_not_data_scoped(world):
+    """Calendar days are shared reference data: a region-scoped grant covers them all."""
+    assert CalendarDay.objects.exists()
+    assert CalendarDay.objects.restrict(world.yujiang_admin, "view").count() == CalendarDay.objects.count()
+    assert isinstance(CalendarDay.objects.restrict(world.citizen, "view"), EmptyQuerySet)
+    day = CalendarDay.objects.first()
+    assert RoleScopeResolver().allows(world.yujiang_admin, "view", day) is True
+    assert RoleScopeResolver().allows(world.yujiang_admin, "delete", day) is None
+
+
+def test_scoped_grant_on_model_without_scope_declaration_sees_nothing(db):
+    """The audit log declares no scope dimension and is not shared reference data: a grant of its
+    view permission limited to a region must not silently widen to every entry."""
+    audit.record("test.event", audit.Target("test", "1", "x"))
+    role = Role.objects.create(code="county_auditor", name="区县审计员")
+    role.permissions.add(Permission.objects.get(codename="view_auditentry"))
+    user = make_user("t_county_auditor", department_code="360603000", roles=[("county_auditor", "region", "360603")])
+    assert has_permission(user, AuditEntry, "view")
+    assert AuditEntry.objects.restrict(user, "view").count() == 0
+
+
+def test_shared_reference_data_is_covered_by_any_scope(db):
+    user = make_user("t_county_viewer", department_code="360603000", roles=[("county_admin", "region", "360603")])
+    assert Role.objects.restrict(user, "view").count() == Role.objects.count()
+    assert CalendarDay.objects.restrict(user, "view").count() == CalendarDay.objects.count() > 100

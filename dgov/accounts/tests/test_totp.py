@@ -5,6 +5,7 @@ import base64
 
 import pyotp
 import pytest
+from django.db import connection
 
 from dgov.accounts import services
 from dgov.accounts.models import TotpDevice
@@ -102,12 +103,10 @@ def test_enrolment_restarts_with_a_new_secret_until_confirmed(db):
 
 
 def test_the_secret_is_encrypted_at_rest(db):
-    from django.db import connection
-
     user = make_user("secretive")
     device = services.totp_begin_enrolment(user=user)
+    table = connection.ops.quote_name(TotpDevice._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT secret FROM {connection.ops.quote_name(TotpDevice._meta.db_table)} WHERE id = %s",
-                       [device.pk])
+        cursor.execute(f"SELECT secret FROM {table} WHERE id = %s", [device.pk])
         stored = cursor.fetchone()[0]
     assert device.secret not in stored

@@ -22,8 +22,9 @@ NEW_PASSWORD = "Brand-new-pass-42"
 # --- user_create --------------------------------------------------------------------------------
 
 def test_county_admin_creates_an_official_in_its_county(world):
-    user = services.user_create(actor=world.yujiang_admin, username="yj_new", password=PASSWORD, kind="official",
-                                real_name="新同事", department=department("360603903"), phone="139 0000 1111")
+    user = services.user_create(actor=world.yujiang_admin, username="yj_new", password=PASSWORD,
+                                kind="official", real_name="新同事", department=department("360603903"),
+                                phone="139 0000 1111")
     assert user.region == region("360603")  # taken from the department
     assert user.check_password(PASSWORD) and user.phone == "13900001111"
     assert user.password_changed_at is not None
@@ -192,7 +193,8 @@ def test_password_reset_request_sends_a_link_through_the_outbox(world):
     response = request_reset("t_citizen")
     assert response.status_code == 200
     message = OutboxMessage.objects.get(user=world.citizen)
-    assert (message.channel, message.recipient, message.recipient_masked) == ("sms", "13900000000", "139****0000")
+    assert (message.channel, message.recipient) == ("sms", "13900000000")
+    assert message.recipient_masked == "139****0000"
     assert LINK.search(message.body), message.body
     assert last_audit("accounts.user.password_reset_request").object_id == str(world.citizen.pk)
 

@@ -2,7 +2,8 @@
 real) still form one gap-free chain: PostgreSQL serialises them with an advisory lock, SQLite
 with its single write lock.
 
-On PostgreSQL the threads run in this process against the test database (`transactional_db`).
+On PostgreSQL the threads run in this process against the test database (`transactional_db`:
+the threads' commits are real, and the tables are emptied and the reference data reloaded after).
 SQLite's in-memory test database cannot be shared by concurrent writers (its shared-cache table
 locks fail at once instead of waiting), so on SQLite the same threads run in a child process
 against a SQLite file made by `dgov init`, the embedded default of a real installation. That
@@ -41,9 +42,7 @@ def _assert_one_chain(before: int, rows: list, expected: int) -> None:
     assert len({r[2] for r in rows}) == expected
 
 
-def _in_this_process(request, nested: bool) -> None:
-    request.getfixturevalue("restore_reference_data")
-    request.getfixturevalue("transactional_db")
+def _in_this_process(nested: bool) -> None:
     before = last_seq()
     connection.close()
     assert append_from_threads(THREADS, PER_THREAD, nested) == []
@@ -66,9 +65,10 @@ def _in_a_child_process_on_a_sqlite_file(demo_install, tmp_path, nested: bool) -
 
 
 @pytest.mark.parametrize("nested", [False, True], ids=["single", "in-transactions"])
-def test_concurrent_appends_on_the_test_database(request, nested, tmp_path):
+def test_concurrent_appends_on_the_test_database(restore_reference_data, transactional_db, request, nested,
+                                                 tmp_path):
     if connection.vendor == "postgresql":
-        _in_this_process(request, nested)
+        _in_this_process(nested)
     else:
         _in_a_child_process_on_a_sqlite_file(request.getfixturevalue("demo_install"), tmp_path, nested)
 
