@@ -1,9 +1,14 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dgov.accounts.models import User, UserKind
 from dgov.orgs.models import Region
+
+
+# A yes/no filter whose empty choice reads "All" rather than Django's "Unknown".
+ALL_YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
 
 
 class UserFilterSet(django_filters.FilterSet):
@@ -12,7 +17,7 @@ class UserFilterSet(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(
         label=_("Region"), method="within_region",
         queryset=Region.objects.filter(level__in=["city", "county", "township"]).order_by("path"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=ALL_YES_NO)
 
     class Meta:
         model = User

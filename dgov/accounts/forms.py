@@ -1,10 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dgov.accounts.validators import validate_credit_code, validate_id_number, validate_phone
 from dgov.accounts.models import Role, RoleAssignment, User, UserKind
 from dgov.accounts.permissions import permission_label
 from dgov.orgs.models import Department, Region, RegionLevel
@@ -49,43 +51,49 @@ class _PasswordPair(forms.Form):
         data = super().clean()
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("The two passwords differ."))
+        if data.get("password"):
+            # The policy check at the edge, so that every problem shows in one round.
+            try:
+                validate_password(data["password"], User(username=data.get("username", ""),
+                                                         real_name=data.get("real_name", "")))
+            except ValidationError as exc:
+                self.add_error("password", exc)
         return data
 
 
-class RegisterCitizenForm(_PasswordPair):
-    field_order = ["username", "real_name", "id_number", "phone", "region", "password", "password2"]
-    username = forms.CharField(label=_("Username"), max_length=64,
-                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
-    real_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    id_number = forms.CharField(label=_("ID card number"), max_length=18, min_length=18,
-                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-    region = RegionChoiceField(label=_("Where you live"), queryset=Region.objects.none(), required=False)
-
+class _LocalRegionMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = _local_regions()
 
 
-class RegisterEnterpriseForm(_PasswordPair):
+class RegisterCitizenForm(_LocalRegionMixin, _PasswordPair):
+    field_order = ["username", "real_name", "id_number", "phone", "region", "password", "password2"]
+    username = forms.CharField(label=_("Username"), max_length=64,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    real_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    id_number = forms.CharField(label=_("ID card number"), max_length=18, validators=[validate_id_number],
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, validators=[validate_phone],
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    region = RegionChoiceField(label=_("Where you live"), queryset=Region.objects.none(), required=False)
+
+
+class RegisterEnterpriseForm(_LocalRegionMixin, _PasswordPair):
     field_order = ["username", "enterprise_name", "credit_code", "legal_representative", "phone", "region",
                    "password", "password2"]
     username = forms.CharField(label=_("Username"), max_length=64,
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
     enterprise_name = forms.CharField(label=_("Enterprise name"), max_length=200,
                                       widget=forms.TextInput(attrs={"autocomplete": "organization"}))
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18,
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18,
+                                  validators=[validate_credit_code],
                                   widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     legal_representative = forms.CharField(label=_("Legal representative"), max_length=100)
-    phone = forms.CharField(label=_("Contact mobile phone"), max_length=20,
+    phone = forms.CharField(label=_("Contact mobile phone"), max_length=20, validators=[validate_phone],
                             widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
     region = RegionChoiceField(label=_("Registered in"), queryset=Region.objects.none(), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = _local_regions()
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -1,6 +1,7 @@
 from django import forms
 
 from dgov.calendars.models import CalendarDay
+from dgov.calendars.tables import CalendarDayTable
 from dgov.core.importexport import Importer
 
 
@@ -15,3 +16,4 @@ class CalendarDayImporter(Importer):
     model = CalendarDay
     form_class = CalendarDayForm
     key = "date"
+    table = CalendarDayTable

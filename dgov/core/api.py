@@ -13,8 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, FilterSchema, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -110,6 +112,36 @@ class DgovAPI(NinjaAPI):
                             "content": {"application/json": {"schema": error_ref}},
                         }
         return schema
+
+    def _get_urls(self):
+        """Ninja answers a wrong method with a bare 405 and Django an unknown path under the API
+        with an HTML 404: give both the one error shape too."""
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern) and not inspect.iscoroutinefunction(pattern.callback):
+                pattern.callback = self._shape_not_allowed(pattern.callback)
+        urls.append(re_path(r"^.*$", csrf_exempt(self._unknown_path), name="unknown-path"))
+        return urls
+
+    def _shape_not_allowed(self, view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:  # raised outside any operation, e.g. by ninja's bare API root
+                return self._unknown_path(request)
+            if isinstance(response, HttpResponseNotAllowed):
+                err = DgovError(_("This method is not allowed here."), code="method_not_allowed")
+                err.status = 405
+                shaped = self.create_response(request, err.as_dict(), status=405)
+                shaped["Allow"] = response["Allow"]
+                return shaped
+            return response
+
+        return wrapper
+
+    def _unknown_path(self, request, *args, **kwargs):
+        return self.create_response(request, NotFound().as_dict(), status=404)
 
     def _reply(self, request, error: DgovError):
         if request.method not in ("GET", "HEAD", "OPTIONS") and error.status in (403, 404, 409, 422):

@@ -13,9 +13,12 @@ from datetime import UTC
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dgov.core.context import current
 from dgov.core.metrics import AUDIT_ENTRIES
@@ -229,3 +232,41 @@ def purge(*, actor=None, now=None) -> int:
                         "anchor_seq": last.seq, "anchor_hash": last.hash},
                actor=actor)
     return count
+
+
+# --- readable descriptions of actions, for the audit pages and the workbench -----------------
+
+EVENT_LABELS = {
+    "auth.login": gettext_lazy("Logged in"),
+    "auth.logout": gettext_lazy("Logged out"),
+    "auth.lock": gettext_lazy("Account locked after failed attempts"),
+    "personal_data.read": gettext_lazy("Viewed personal data"),
+    "audit.verify": gettext_lazy("Verified the audit chain"),
+    "audit.purge": gettext_lazy("Purged audit entries past retention"),
+    "demo.load": gettext_lazy("Loaded demo data"),
+}
+VERB_LABELS = {
+    "create": gettext_lazy("created"), "change": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
+    "export": gettext_lazy("exported"), "import": gettext_lazy("imported"),
+    "load": gettext_lazy("reference data loaded"), "register": gettext_lazy("registered"),
+    "password": gettext_lazy("password changed"), "password_reset_request": gettext_lazy("password reset requested"),
+    "unlock": gettext_lazy("unlocked"), "revoke": gettext_lazy("revoked"), "begin": gettext_lazy("set-up started"),
+    "confirm": gettext_lazy("set up"), "verify": gettext_lazy("verified"), "purge": gettext_lazy("purged"),
+}
+
+
+def action_label(action: str) -> str:
+    """"accounts.user.create" → "用户：已创建"; named events by name; refused requests say so.
+    Unknown codes are shown as they are."""
+    if action in EVENT_LABELS:
+        return str(EVENT_LABELS[action])
+    if action.startswith(("api:", "web:")):
+        return _("Refused request: %(request)s") % {"request": action[4:]}
+    parts = action.split(".")
+    if len(parts) == 3 and parts[2] in VERB_LABELS:
+        try:
+            model = apps.get_model(parts[0], parts[1])
+        except LookupError:
+            return action
+        return f"{model._meta.verbose_name}：{VERB_LABELS[parts[2]]}"
+    return action

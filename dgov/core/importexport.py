@@ -12,10 +12,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django import forms
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -33,6 +36,11 @@ class ImportFileError(DgovError):
     code = "import_file"
 
 
+def _unquote(text: str) -> str:
+    """Undo the export's quoting of formula-like cells, so an exported file imports unchanged."""
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1] in _FORMULA_START else text
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -42,11 +50,12 @@ def _cell(value) -> str:
         value = value.date()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value).strip()
+    return _unquote(str(value).strip())
 
 
-def read_table(name: str, data: bytes) -> list[list[str]]:
-    """Rows of cells (as text) from an .xlsx or .csv upload, header row first."""
+def read_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+    """The non-empty rows of an .xlsx or .csv upload as (spreadsheet row number, cells as text),
+    header row first. Numbers are those the user sees, blank rows included."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("The file is larger than 10 MB."))
     lower = name.lower()
@@ -66,15 +75,20 @@ def read_table(name: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        rows = [[_unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
     else:
         raise ImportFileError(_("Upload an .xlsx or .csv file."))
-    rows = [r for r in rows if any(c for c in r)]
-    if not rows:
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(c for c in row)]
+    if not numbered:
         raise ImportFileError(_("The file is empty."))
-    if len(rows) - 1 > MAX_ROWS:
+    if len(numbered) - 1 > MAX_ROWS:
         raise ImportFileError(_("The file has more than %(n)d rows.") % {"n": MAX_ROWS})
-    return rows
+    return numbered
+
+
+def read_table(name: str, data: bytes) -> list[list[str]]:
+    """Rows of cells (as text) from an .xlsx or .csv upload, header row first, blank rows left out."""
+    return [row for _number, row in read_rows(name, data)]
 
 
 @dataclass
@@ -97,61 +111,94 @@ class ImportResult:
         return not self.errors
 
 
+def _in_each_language(func) -> set[str]:
+    """`func()` evaluated in every UI language (headers, choice labels and yes/no words are
+    accepted in any of them)."""
+    values = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            values.add(str(func()))
+    return values
+
+
 class Importer:
     """Declare `model`, `form_class` (a ModelForm; its field labels are the column headers, and
-    field names are accepted too), an optional natural `key` for updating existing rows, and the
-    `save(actor=, instance=)` service that writes one object."""
+    field names are accepted too), an optional natural `key` for updating existing rows, the
+    `save(actor=, instance=)` service that writes one object, and optionally the list's `table`,
+    whose export-only columns (e.g. a region's name beside its code) are then ignored, so that an
+    exported file imports again.
+
+    Cells may hold a choice's label as well as its value, and yes/no words for check boxes.
+    Optional columns left out of the file keep the object's current values (new objects: the
+    model's defaults)."""
 
     model = None
     form_class = None
     key: str | None = None
     save = staticmethod(save_object)
+    table = None
 
     def __init__(self, actor):
         self.actor = actor
 
     def headers(self) -> dict[str, str]:
         """Accepted header text → form field name."""
-        form = self.form_class()
         mapping = {}
-        for name, f in form.fields.items():
-            mapping[name] = name
-            mapping[str(f.label)] = name
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                for name, f in self.form_class().fields.items():
+                    mapping[name] = name
+                    mapping[str(f.label)] = name
         return mapping
+
+    def ignored_headers(self) -> set[str]:
+        """Headers of the list export that are not import columns."""
+        if self.table is None:
+            return set()
+        known = self.headers()
+        ignored = set()
+        for column in self.table.columns:
+            if column.export:
+                ignored |= _in_each_language(lambda column=column: column.header)
+        return ignored - set(known)
 
     def template_headers(self) -> list[str]:
         form = self.form_class()
         return [str(f.label) for f in form.fields.values()]
 
-    def _map_header(self, header_row: list[str]) -> tuple[dict[int, str], list[RowError]]:
-        known = self.headers()
+    def _map_header(self, header_row: list[str], number: int = 1) -> tuple[dict[int, str], list[RowError]]:
+        known, ignored = self.headers(), self.ignored_headers()
         columns, errors = {}, []
         for i, title in enumerate(header_row):
-            if not title:
+            if not title or title in ignored:
                 continue
             if title not in known:
-                errors.append(RowError(1, title, _("Unknown column.")))
+                errors.append(RowError(number, title, _("Unknown column.")))
+            elif known[title] in columns.values():
+                errors.append(RowError(number, title, _("This column appears twice.")))
             else:
                 columns[i] = known[title]
         required = [n for n, f in self.form_class().fields.items() if f.required]
         for name in required:
             if name not in columns.values():
                 label = str(self.form_class().fields[name].label)
-                errors.append(RowError(1, label, _("This required column is missing.")))
+                errors.append(RowError(number, label, _("This required column is missing.")))
         return columns, errors
 
     def run(self, name: str, data: bytes, *, dry_run: bool) -> ImportResult:
-        rows = read_table(name, data)
-        columns, header_errors = self._map_header(rows[0])
+        rows = read_rows(name, data)
+        header_number, header = rows[0]
+        columns, header_errors = self._map_header(header, header_number)
         result = ImportResult(total=len(rows) - 1, errors=header_errors)
         if header_errors:
             return result
         labels = {n: str(f.label) for n, f in self.form_class().fields.items()}
+        words = self._words()
         seen_keys: dict[str, int] = {}
         with transaction.atomic():
-            for number, row in enumerate(rows[1:], start=2):
+            for number, row in rows[1:]:
                 values = {field: (row[i] if i < len(row) else "") for i, field in columns.items()}
-                self._import_row(number, values, labels, seen_keys, result)
+                self._import_row(number, values, labels, seen_keys, result, words)
             result.committed = result.ok and not dry_run
             if result.committed:
                 audit.record(f"{self.model._meta.label_lower}.import", audit.Target(
@@ -161,7 +208,65 @@ class Importer:
                 transaction.set_rollback(True)
         return result
 
-    def _import_row(self, number, values, labels, seen_keys, result) -> None:
+    def _words(self) -> dict:
+        """Cell text → form value, per field: choice labels, and yes/no for check boxes."""
+        yes = {"1", "true", "y", "yes", "t", "√", "✓"} | {w.lower() for w in _in_each_language(lambda: _("yes"))}
+        no = {"0", "false", "n", "no", "f", "×"} | {w.lower() for w in _in_each_language(lambda: _("no"))}
+        words = {}
+        for name, f in self.form_class().fields.items():
+            if isinstance(f, forms.BooleanField):
+                words[name] = {**{w: "true" for w in yes}, **{w: "false" for w in no}}
+            elif isinstance(f, forms.ChoiceField) and not isinstance(f, forms.ModelChoiceField):
+                mapping = {}
+                for value, label in f.choices:
+                    if isinstance(label, (list, tuple)):  # option groups
+                        continue
+                    for text in _in_each_language(lambda label=label: label):
+                        mapping[text.lower()] = value
+                    mapping[str(value).lower()] = value
+                words[name] = mapping
+        return words
+
+    def _normalise(self, values: dict, words: dict) -> dict[str, str]:
+        """Translate labels and yes/no words in place; returns errors for unclear yes/no cells.
+        An empty yes/no cell counts as left out (a check box has no "empty" of its own)."""
+        errors = {}
+        for name, text in list(values.items()):
+            mapping = words.get(name)
+            if mapping is None or not isinstance(text, str):
+                continue
+            key = text.strip().lower()
+            boolean = isinstance(self.form_class.base_fields.get(name), forms.BooleanField)
+            if key in mapping:
+                values[name] = mapping[key]
+            elif boolean and not key:
+                del values[name]
+            elif boolean:
+                errors[name] = _("Enter yes or no.")
+        return errors
+
+    def _fill_absent(self, values: dict, instance) -> None:
+        """Columns the file leaves out keep the object's current values (or the model's defaults)."""
+        obj = instance if instance is not None else self.model()
+        for name, f in self.form_class.base_fields.items():
+            if name in values:
+                continue
+            try:
+                model_field = obj._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue  # a form-only field: its own initial value applies
+            if model_field.many_to_many:
+                current = list(getattr(obj, name).all()) if obj.pk else []
+            elif model_field.is_relation:
+                try:
+                    current = getattr(obj, name)
+                except ObjectDoesNotExist:
+                    current = None
+            else:
+                current = getattr(obj, model_field.attname)
+            values[name] = f.prepare_value(current) if current is not None else ""
+
+    def _import_row(self, number, values, labels, seen_keys, result, words) -> None:
         instance = None
         if self.key:
             key_value = values.get(self.key, "")
@@ -174,6 +279,11 @@ class Importer:
                 instance = self.model._default_manager.filter(**{self.key: key_value}).first() if key_value else None
             except (ValueError, DjangoValidationError):
                 instance = None  # a malformed key: the form reports it against its column
+        unclear = self._normalise(values, words)
+        if unclear:
+            result.errors.extend(RowError(number, labels[n], str(m)) for n, m in unclear.items())
+            return
+        self._fill_absent(values, instance)
         form = self.form_class(values, instance=instance)
         if not form.is_valid():
             for fname, messages in form.errors.items():

@@ -7,17 +7,18 @@
         ]
 """
 
-from dataclasses import dataclass
-from collections.abc import Callable
-from typing import Any
-
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from dgov.core.audit import action_label
 
 
 @dataclass
@@ -121,6 +122,7 @@ class AuditEntryTable(Table):
         Column("seq", gettext_lazy("No."), link=True, order_by="seq"),
         Column("occurred_at", gettext_lazy("Time"), order_by="occurred_at"),
         Column("actor_username", gettext_lazy("Actor"), order_by="actor_username"),
+        Column("action", gettext_lazy("Event"), display=action_label, export=False),
         Column("action", gettext_lazy("Action"), order_by="action"),
         Column("object_type", gettext_lazy("Object type")),
         Column("object_repr", gettext_lazy("Object")),

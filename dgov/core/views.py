@@ -29,6 +29,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -67,6 +68,13 @@ class OfficialRequiredMixin(LoginRequiredMixin):
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.user.is_authenticated:
             audit.record_failure(f"web:{request.method} {request.path}"[:80], outcome="denied", reason=reason,
                                  actor=request.user)
+
+
+def _audit_refused_write(request, exc: DgovError) -> None:
+    """A write the service refused and the page reports (as a form error or a message), audited
+    as the API does: out of scope or forbidden is "denied", anything else "failed"."""
+    audit.record_failure(f"web:{request.method} {request.path}"[:80], reason=exc.code, actor=request.user,
+                         outcome="denied" if exc.status in (403, 404) else "failed")
 
 
 class CrudViews:
@@ -184,8 +192,12 @@ class ObjectListView(CrudView):
         query.pop("page", None)
         ctx = self.context(table=table, page=page, filterset=filterset, query=query.urlencode())
         if request.htmx and request.htmx.target == "object-table":
-            return render(request, "core/_object_table.html", ctx)
-        return render(request, self.template_name, ctx)
+            response = render(request, "core/_object_table.html", ctx)
+        else:
+            response = render(request, self.template_name, ctx)
+        # One URL serves the page and its fragment: caches must keep them apart.
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response
 
 
 class ObjectDetailView(CrudView):
@@ -229,6 +241,7 @@ class ObjectEditView(CrudView):
             try:
                 obj = self.crud.save_form(actor=request.user, form=form)
             except DgovError as exc:
+                _audit_refused_write(request, exc)
                 apply_error(form, exc)
             else:
                 messages.success(request, _("Saved."))
@@ -248,6 +261,7 @@ class ObjectDeleteView(CrudView):
         try:
             self.crud.delete(actor=request.user, instance=obj)
         except DgovError as exc:
+            _audit_refused_write(request, exc)
             messages.error(request, str(exc.message))
             return redirect(self.crud.detail_url(obj))
         messages.success(request, _("Deleted."))

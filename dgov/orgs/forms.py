@@ -1,9 +1,11 @@
 from django import forms
+from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 
 from dgov.core.importexport import Importer
 from dgov.orgs import services
 from dgov.orgs.models import Department, ManagementArea, Region
+from dgov.orgs.tables import DepartmentTable
 
 
 class DepartmentForm(forms.ModelForm):
@@ -20,9 +22,15 @@ class DepartmentForm(forms.ModelForm):
         model = Department
         fields = ["code", "name", "short_name", "doc_prefix", "kind", "region", "parent", "note", "is_active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The same rule as the API's: codes appear in URLs and files.
+        self.fields["code"].validators.append(validate_slug)
+
     def clean(self):
         data = super().clean()
-        if not data.get("region") and not data.get("parent"):
+        # Only when neither was given: a parent code that did not resolve is reported on its own.
+        if not data.get("region") and not data.get("parent") and not {"region", "parent"} & set(self.errors):
             self.add_error("region", _("Give the region, or a parent unit to take it from."))
         return data
 
@@ -43,6 +51,7 @@ class DepartmentImporter(Importer):
     model = Department
     form_class = DepartmentForm
     key = "code"
+    table = DepartmentTable
 
     @staticmethod
     def save(*, actor, instance):

@@ -18,6 +18,7 @@
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 from dgov.settings.env import env_bool, env_int, env_list, env_str, read_or_create_secret
 
@@ -194,6 +195,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+
+# --- lists and filters ---------------------------------------------------------------------
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")  # instead of django-filter's "---------"
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

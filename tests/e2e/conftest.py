@@ -93,19 +93,20 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:
     """Poll /readyz until it answers 200; between attempts wait (briefly) for the server process to
     exit, which would mean it failed to start."""
     deadline = time.monotonic() + READY_SECONDS
+    last_error: OSError | None = None
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
                 if response.status == 200:
                     return
-        except OSError:  # not listening yet, or 503 while it starts
-            pass
+        except OSError as exc:  # not listening yet, or 503 while it starts
+            last_error = exc
         try:
             proc.wait(timeout=0.25)
         except subprocess.TimeoutExpired:
             continue
         raise RuntimeError(f"`dgov serve` exited with status {proc.returncode}:\n{_tail(log)}")
-    raise RuntimeError(f"`dgov serve` was not ready within {READY_SECONDS} s:\n{_tail(log)}")
+    raise RuntimeError(f"`dgov serve` was not ready within {READY_SECONDS} s ({last_error}):\n{_tail(log)}")
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -147,7 +147,7 @@ def test_admin_without_authenticator_is_taken_through_enrolment(monkeypatch, wor
     assert response.status_code == 302 and response["Location"] == "/workbench/"
     assert session_user_id(client) == world.admin.pk
     assert TotpDevice.objects.get(user=world.admin).confirmed
-    assert last_audit("accounts.totp.confirm").actor_id == world.admin.pk
+    assert last_audit("accounts.totpdevice.confirm").actor_id == world.admin.pk
     # From now on the password alone is not enough.
     again = Client().post(LOGIN, {"username": "t_admin", "password": PASSWORD})
     assert again["Location"] == "/accounts/login/otp/"
