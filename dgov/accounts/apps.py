@@ -8,13 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Unified identity")
 
     def ready(self):
-        from dgov.accounts.models import Role, RoleAssignment, User
+        from dgov.accounts.models import ApiToken, Role, RoleAssignment, User
         from dgov.core import nav
 
         nav.register("system", _("Users"), "accounts:user_list", perm=(User, "view"), order=10)
         nav.register("system", _("Roles"), "accounts:role_list", perm=(Role, "view"), order=20)
         nav.register("system", _("Role assignments"), "accounts:roleassignment_list",
                      perm=(RoleAssignment, "view"), order=30)
+        nav.register("system", _("API tokens"), "accounts:apitoken_list", perm=(ApiToken, "view"), order=35)
 
     def load_reference(self, out):
         from dgov.accounts.roles import load_builtin_roles

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dgov.accounts.models import User, UserKind
+from dgov.accounts.models import ApiToken, User, UserKind
 from dgov.orgs.models import Region
 
 
@@ -28,3 +28,15 @@ class UserFilterSet(django_filters.FilterSet):
 
     def within_region(self, qs, name, value):
         return qs.filter(region__path__startswith=value.path)
+
+
+class ApiTokenFilterSet(django_filters.FilterSet):
+    user = django_filters.CharFilter(label=_("User"), field_name="user__username")
+    active = django_filters.BooleanFilter(label=_("Active"), method="filter_active", widget=ALL_YES_NO)
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "active"]
+
+    def filter_active(self, qs, name, value):
+        return qs.filter(revoked_at__isnull=value)

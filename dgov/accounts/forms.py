@@ -205,3 +205,14 @@ class RoleAssignmentForm(forms.ModelForm):
         if kind != "department":
             data["department"] = None
         return data
+
+
+class AgentForm(forms.Form):
+    """An enterprise authorises a registered citizen as its agent (经办人), by name and ID number."""
+
+    real_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
+    id_number = forms.CharField(label=_("ID card number"), max_length=18, validators=[validate_id_number],
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    valid_until = forms.DateField(label=_("Valid until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}),
+                                  help_text=_("Leave empty for an authorisation without end date."))

@@ -17,6 +17,12 @@ def user_get(actor, user_id: int) -> User:
     return get_scoped(actor, "view", User.objects.select_related(*USER_RELATED), pk=user_id)
 
 
+def enterprise_agents(enterprise):
+    """An enterprise's agents, current ones first (shown to the enterprise itself)."""
+    return (EnterpriseAgent.objects.filter(enterprise=enterprise).select_related("agent")
+            .order_by("revoked_at", "-created_at"))
+
+
 def requires_second_factor(user, assignments=None) -> bool:
     """Administrative accounts cannot skip the second factor; anyone who enrolled one uses it.
     `assignments`: the user's role assignments with their roles, when already loaded."""

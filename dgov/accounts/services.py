@@ -363,6 +363,32 @@ def enterprise_agent_add(*, actor: User, enterprise: Enterprise, agent: User, va
     return link
 
 
+def enterprise_agent_find(*, real_name: str, id_number: str) -> User:
+    """The registered citizen with this name and ID card number, for an authorisation. The same
+    error whether the number is unknown or the name differs: no oracle for either."""
+    not_found = ValidationError(details={"id_number": [
+        _("No registered natural person matches this name and ID card number.")]})
+    try:
+        number = validate_id_number(id_number)
+    except DjangoValidationError as exc:
+        raise ValidationError(details={"id_number": [str(m) for m in exc.messages]}) from None
+    person = NaturalPerson.objects.select_related("user").filter(
+        id_number_index=blind_index(number, "id_number")).first()
+    if person is None or person.user.real_name.strip() != (real_name or "").strip() or not person.user.is_active:
+        raise not_found
+    return person.user
+
+
+def enterprise_agent_revoke(*, actor: User, link: EnterpriseAgent) -> None:
+    with transaction.atomic():
+        if actor.pk != link.enterprise.account_id:
+            require_in_scope(actor, "change", link.enterprise)
+        if link.revoked_at is None:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at", "updated_at"])
+            audit.record("accounts.enterpriseagent.revoke", link, actor=actor)
+
+
 # --- users (administration) -------------------------------------------------------------------
 
 USER_EDITABLE = ["real_name", "email", "region", "department", "post", "is_active"]

@@ -42,3 +42,16 @@ class RoleAssignmentTable(Table):
         Column("granted_by.username", _("Granted by")),
         Column("created_at", _("Granted at"), order_by="created_at"),
     ]
+
+
+class ApiTokenTable(Table):
+    default_order = "-created_at"
+    columns = [
+        Column("prefix", _("Token"), link=True, order_by="prefix"),
+        Column("user.username", _("User"), order_by="user__username"),
+        Column("name", _("Name")),
+        Column("created_at", _("Created"), order_by="created_at"),
+        Column("expires_at", _("Expires at"), order_by="expires_at"),
+        Column("last_used_at", _("Last used"), order_by="last_used_at"),
+        Column("revoked_at", _("Revoked at"), order_by="revoked_at"),
+    ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -16,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from dgov.accounts import selectors, services
 from dgov.accounts.forms import (
-    ChangePasswordForm, LoginForm, OtpForm, PasswordResetRequestForm, RegisterCitizenForm, RegisterEnterpriseForm,
+    AgentForm, ChangePasswordForm, LoginForm, OtpForm, PasswordResetRequestForm, RegisterCitizenForm, RegisterEnterpriseForm,
     RoleAssignmentForm, RoleForm, SetPasswordForm, TokenCreateForm, UserCreateForm, UserForm,
 )
-from dgov.accounts.models import ApiToken, Role, RoleAssignment, TotpDevice, User
-from dgov.accounts.filtersets import UserFilterSet
-from dgov.accounts.tables import RoleAssignmentTable, RoleTable, UserTable
+from dgov.accounts.models import ApiToken, EnterpriseAgent, Role, RoleAssignment, TotpDevice, User
+from dgov.accounts.filtersets import ApiTokenFilterSet, UserFilterSet
+from dgov.accounts.tables import ApiTokenTable, RoleAssignmentTable, RoleTable, UserTable
 from dgov.core import audit
 from dgov.core.errors import (
     AccountLocked, AuthenticationFailed, DgovError, OtpInvalid, OtpRequired, PermissionDenied,
@@ -222,8 +223,7 @@ def password_reset_confirm_view(request, uidb64, token):
 
 # --- my account ------------------------------------------------------------------------------
 
-@login_required
-def profile_view(request):
+def _profile_context(request, agent_form=None) -> dict:
     user = request.user
     data = selectors.me(user)
     ctx = {
@@ -233,7 +233,54 @@ def profile_view(request):
         "second_factor_required": data["second_factor"],
         "nav_active": "workbench" if user.is_official else "portal",
     }
-    return render(request, "accounts/profile.html", ctx)
+    if data["enterprise"] is not None:
+        ctx["agents"] = selectors.enterprise_agents(data["enterprise"])
+        ctx["agent_form"] = agent_form or AgentForm()
+    return ctx
+
+
+@login_required
+def profile_view(request):
+    return render(request, "accounts/profile.html", _profile_context(request))
+
+
+def _own_enterprise(request):
+    enterprise = getattr(request.user, "enterprise", None) if request.user.kind == "enterprise" else None
+    if enterprise is None:
+        raise Http404
+    return enterprise
+
+
+@login_required
+@require_POST
+def profile_agent_add_view(request):
+    """The enterprise account authorises a citizen as its agent (经办人)."""
+    enterprise = _own_enterprise(request)
+    form = AgentForm(request.POST)
+    if form.is_valid():
+        try:
+            agent = services.enterprise_agent_find(real_name=form.cleaned_data["real_name"],
+                                                   id_number=form.cleaned_data["id_number"])
+            services.enterprise_agent_add(actor=request.user, enterprise=enterprise, agent=agent,
+                                          valid_until=form.cleaned_data["valid_until"])
+        except DgovError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("The agent has been authorised."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", _profile_context(request, agent_form=form), status=422)
+
+
+@login_required
+@require_POST
+def profile_agent_revoke_view(request, link_id: int):
+    enterprise = _own_enterprise(request)
+    link = EnterpriseAgent.objects.filter(pk=link_id, enterprise=enterprise).first()
+    if link is None:
+        raise Http404
+    services.enterprise_agent_revoke(actor=request.user, link=link)
+    messages.success(request, _("The authorisation has been withdrawn."))
+    return redirect("accounts:profile")
 
 
 @login_required
@@ -404,3 +451,17 @@ class RoleAssignmentViews(CrudViews):
     model = RoleAssignment
     table = RoleAssignmentTable
     queryset = staticmethod(lambda: RoleAssignment.objects.select_related("user", "role", "region", "department"))
+
+
+class ApiTokenViews(CrudViews):
+    """Every user's API tokens, for security administrators: see who holds what, revoke."""
+
+    model = ApiToken
+    table = ApiTokenTable
+    filterset = ApiTokenFilterSet
+    delete_without_form = True
+    queryset = staticmethod(lambda: ApiToken.objects.select_related("user"))
+
+    @staticmethod
+    def delete(*, actor, instance):
+        services.token_revoke(actor=actor, token=instance)

@@ -94,8 +94,15 @@ class CrudViews:
     lookup = "pk"
     detail_fields: list[str] | None = None  # detail page rows; default: the table's columns
     detail_template = "core/object_detail.html"
+    delete_without_form = False
     views: dict = {}  # verb ("list", "detail", "add", "edit", "delete", "import") → a replacement view
     namespace = None  # URL namespace of the app (set by urls())
+
+    @classmethod
+    def deletable(cls) -> bool:
+        """Whether the delete page exists: by default when there is a form, or where a subclass sets
+        `delete_without_form = True` (records that are withdrawn rather than edited)."""
+        return cls.form is not None or cls.delete_without_form
 
     @classmethod
     def save_form(cls, *, actor, form):
@@ -137,8 +144,10 @@ class CrudViews:
             patterns += [
                 path(f"{prefix}/add/", view("add", ObjectEditView), name=f"{label}_add"),
                 path(f"{prefix}/<{conv}:key>/edit/", view("edit", ObjectEditView), name=f"{label}_edit"),
-                path(f"{prefix}/<{conv}:key>/delete/", view("delete", ObjectDeleteView), name=f"{label}_delete"),
             ]
+        if cls.deletable():
+            patterns.append(
+                path(f"{prefix}/<{conv}:key>/delete/", view("delete", ObjectDeleteView), name=f"{label}_delete"))
         if cls.importer is not None:
             patterns.append(path(f"{prefix}/import/", view("import", ObjectImportView), name=f"{label}_import"))
         # "add/" and "import/" must win over "<str:key>/".
@@ -212,7 +221,7 @@ class ObjectDetailView(CrudView):
         user = request.user
         ctx = self.context(object=obj, rows=rows,
                            can_change=crud.form is not None and has_permission(user, crud.model, "change"),
-                           can_delete=crud.form is not None and has_permission(user, crud.model, "delete"))
+                           can_delete=crud.deletable() and has_permission(user, crud.model, "delete"))
         return render(request, crud.detail_template, ctx)
 
 

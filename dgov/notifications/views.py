@@ -1,7 +1,18 @@
-from dgov.core.views import CrudViews
+from dgov.core import audit
+from dgov.core.views import CrudViews, ObjectDetailView
 from dgov.notifications.filtersets import OutboxFilterSet
 from dgov.notifications.models import OutboxMessage
 from dgov.notifications.tables import OutboxTable
+
+
+class OutboxDetailView(ObjectDetailView):
+    """The detail page shows a message's content, which may be personal data: each view of it is
+    audited as a read."""
+
+    def get_object(self, action, key):
+        message = super().get_object(action, key)
+        audit.record_read(message, ["body"], actor=self.request.user)
+        return message
 
 
 class OutboxViews(CrudViews):
@@ -13,3 +24,4 @@ class OutboxViews(CrudViews):
     filterset = OutboxFilterSet
     queryset = staticmethod(lambda: OutboxMessage.objects.select_related("user"))
     detail_template = "notifications/message_detail.html"
+    views = {"detail": OutboxDetailView}

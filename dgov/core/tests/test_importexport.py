@@ -170,6 +170,29 @@ def test_choice_labels_and_yes_no_are_understood(world, kind, active, stored_kin
     assert (unit.kind, unit.is_active) == (stored_kind, stored_active)
 
 
+def test_an_empty_yes_no_cell_keeps_the_current_value(world):
+    Department.objects.filter(code="360603901").update(is_active=False)
+    rows = [headers(), dept_row("360603901", name="余江区人民政府办公室", active=""),
+            dept_row("360603975", active="")]
+    result = DepartmentImporter(world.admin).run("d.csv", csv_bytes(rows), dry_run=False)
+    assert result.ok, result.errors
+    assert Department.objects.get(code="360603901").is_active is False
+    assert Department.objects.get(code="360603975").is_active is True  # the model's default
+
+
+def test_a_column_given_twice_is_an_error(world):
+    rows = [headers() + [label("name")], dept_row("360603976") + ["另一个名称"]]
+    result = DepartmentImporter(world.admin).run("d.csv", csv_bytes(rows), dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(1, label("name"))]
+    assert not Department.objects.filter(code="360603976").exists()
+
+
+def test_the_header_may_follow_blank_rows(world):
+    rows = [[], headers(), dept_row("360603977", kind="ministry")]
+    result = DepartmentImporter(world.admin).run("d.csv", csv_bytes(rows), dry_run=False)
+    assert [e.row for e in result.errors] == [3]
+
+
 def test_an_unclear_yes_no_value_is_an_error(world):
     rows = [headers(), dept_row("360603974", active="maybe")]
     result = DepartmentImporter(world.admin).run("d.csv", csv_bytes(rows), dry_run=False)

@@ -13,19 +13,31 @@ from dgov.core.context import RequestContext, use_context
 from dgov.core.errors import ValidationError
 
 
+# The MLPS separation of duties: the operator creates one account per administrative duty.
+KINDS = {
+    "system": (["city_admin", "security_admin"], "system + security administrator"),
+    "auditor": (["auditor"], "audit administrator"),
+    "identity": (["identity_officer"], "identity verification officer"),
+}
+
+
 class Command(BaseCommand):
-    help = ("Create the first administrator: an official holding the system and security administrator roles "
-            "over all data, with a TOTP second factor (its secret is printed once).")
+    help = ("Create an administrator with a TOTP second factor (its secret is printed once), holding one "
+            "administrative duty over all data: --kind system (system + security administrator, the default), "
+            "auditor (audit administrator) or identity (identity verification officer). Run by the server "
+            "operator; roles cannot be escalated from inside the platform.")
 
     def add_arguments(self, parser):
+        parser.add_argument("--kind", choices=sorted(KINDS), default="system")
         parser.add_argument("--username", default="admin")
         parser.add_argument("--real-name", default="")
         parser.add_argument("--password", help="omit to be asked (recommended: it stays out of shell history)")
 
-    def handle(self, *args, username, real_name, password, **options):
+    def handle(self, *args, kind, username, real_name, password, **options):
+        roles, title = KINDS[kind]
         if User.objects.filter(username=username).exists():
             raise CommandError(f"user {username!r} exists already")
-        if not Role.objects.filter(code="city_admin").exists():
+        if Role.objects.filter(code__in=roles).count() != len(roles):
             raise CommandError("built-in roles are missing: run `dgov init` first")
         if password is None:
             password = getpass.getpass("Password: ")
@@ -40,11 +52,11 @@ class Command(BaseCommand):
                 user = new_user(username, password, kind=UserKind.OFFICIAL, real_name=real_name)
             except (DjangoValidationError, ValidationError) as exc:
                 raise CommandError(str(exc)) from None
-            for code in ("city_admin", "security_admin"):
+            for code in roles:
                 RoleAssignment.objects.create(user=user, role=Role.objects.get(code=code), scope_kind="all")
             device = TotpDevice.objects.create(user=user, secret=pyotp.random_base32(), confirmed=True)
-            audit.record("accounts.user.create", user, changes={"roles": ["city_admin", "security_admin"]})
-        self.stdout.write(f"created {username} (system + security administrator, all data)")
+            audit.record("accounts.user.create", user, changes={"roles": roles})
+        self.stdout.write(f"created {username} ({title}, all data)")
         self.stdout.write("Add this to an authenticator app now; it is not shown again:")
         self.stdout.write(f"  secret: {device.secret}")
         self.stdout.write(f"  uri:    {totp_uri(device)}")
