@@ -284,6 +284,16 @@ def check_responses(base: str, token: str) -> dict[str, dict]:
     return found
 
 
+def measure_inprocess(venv_python: Path, env: dict, token: str) -> dict:
+    endpoints = {name: [path, auth] for name, path, auth, _ in ENDPOINTS}
+    out = subprocess.run([str(venv_python), str(Path(__file__).with_name("inprocess.py")), json.dumps(endpoints)],
+                         env={**env, "BENCH_TOKEN": token, "DJANGO_SETTINGS_MODULE": "dgov.settings.base"},
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise BenchError(f"the in-process measurement failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 # --- report -----------------------------------------------------------------------------------
 
 def summarise(rounds: list[dict[str, dict]]) -> dict[str, dict]:
@@ -328,6 +338,16 @@ def table(result: dict) -> str:
     return "\n".join(rows)
 
 
+def inprocess_table(result: dict) -> str:
+    rows = ["| endpoint | Python calls/req | bare's calls ÷ these | DB queries/req | CPU ms/req (one thread) |",
+            "|---|---:|---:|---:|---:|"]
+    for name, path, _, _ in ENDPOINTS:
+        f = result["inprocess"][name]
+        rows.append(f"| `{path}` | {f['python_calls_per_request']} | {f['bare_calls_over_calls'] * 100:.0f} % | "
+                    f"{f['queries_per_request']} | {f['cpu_ms_per_request']:.2f} |")
+    return "\n".join(rows)
+
+
 def markdown(result: dict) -> str:
     m, d, c = result["machine"], result["database"], result["config"]
     lines = [
@@ -338,6 +358,11 @@ def markdown(result: dict) -> str:
         f"Overall: **{'met' if result['targets_met'] else 'MISSED'}**.",
         "",
         table(result),
+        "",
+        "In-process cost (Django test client, same middleware and data, no server; Python calls are "
+        "deterministic, so this table does not depend on the machine's load):",
+        "",
+        inprocess_table(result),
         "",
         f"- load: `wrk -t{c['wrk_threads']} -c{c['connections']} -d{c['duration_s']}s --latency`, "
         f"{c['warmup_s']} s warm-up per endpoint, {c['rounds']} round(s) (median reported)",
@@ -432,6 +457,9 @@ def main(argv=None) -> int:
                         (after["queries"] - before["queries"]) / served_requests, 2)
             rounds.append(figures)
         machine["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+        stop_server(proc)
+        log("in-process cost per request (Python calls, queries, CPU)")
+        inprocess = measure_inprocess(venv_bin / "python", env, token)
     except BenchError as exc:
         log(f"FAILED: {exc}")
         return 2
@@ -444,11 +472,15 @@ def main(argv=None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     summary = summarise(rounds)
+    bare_calls = inprocess["bare"]["python_calls_per_request"]
+    for name, figures in inprocess.items():
+        figures["bare_calls_over_calls"] = round(bare_calls / figures["python_calls_per_request"], 3)
     result = {
         "started_at": started.isoformat(timespec="seconds"),
         "targets": {"throughput_vs_bare_min": THROUGHPUT_TARGET, "p99_ms_max": P99_TARGET_MS},
         "targets_met": all(f["pass"] for f in summary.values()),
         "summary": summary,
+        "inprocess": inprocess,
         "machine": machine,
         "database": database,
         "config": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.connections,

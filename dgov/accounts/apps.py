@@ -17,7 +17,8 @@ class AccountsConfig(AppConfig):
                      perm=(RoleAssignment, "view"), order=30)
         nav.register("system", _("API tokens"), "accounts:apitoken_list", perm=(ApiToken, "view"), order=35)
 
-    def load_reference(self, out):
+    def load_reference(self, out, *, update=False):
+        # Built-in roles are defined by the platform and always brought in line, whatever `update` says.
         from dgov.accounts.roles import load_builtin_roles
 
         out(f"built-in roles: {load_builtin_roles()} created or changed")

@@ -551,6 +551,10 @@ def role_save(*, actor: User, role: Role | None, code: str, name: str, descripti
         is_new = role is None
         role = role or Role()
         _require_role_writer(actor, "add" if is_new else "change", role)
+        if role.is_builtin:
+            # Built-in roles are the platform's own (the MLPS administrative duties among them): a
+            # security administrator must not be able to empty the auditor role. Define a new role.
+            raise Conflict(_("Built-in roles cannot be changed; create a new role instead."))
         perms = list(permissions)
         for perm in perms:
             pname = f"{perm.content_type.app_label}.{perm.codename}"

@@ -14,7 +14,7 @@ class CalendarsConfig(AppConfig):
         nav.register("system", _("Working-day calendar"), "calendars:calendarday_list",
                      perm=(CalendarDay, "view"), order=60)
 
-    def load_reference(self, out):
+    def load_reference(self, out, *, update=False):
         from dgov.calendars.services import load_reference
 
-        out(f"working-day calendar: {load_reference()} days created or changed")
+        out(f"working-day calendar: {load_reference(update=update)} days created or changed")

@@ -41,9 +41,9 @@ def _secret():
 
 @check("master key")
 def _master():
-    from dgov.crypto.keys import master_key
+    from dgov.crypto.keys import verify_master_key
 
-    master_key()
+    verify_master_key()  # raises when missing or not the key this database was encrypted under
     if os.environ.get("DGOV_MASTER_KEY"):
         return OK, "from DGOV_MASTER_KEY"
     if not _private(settings.MASTER_KEY_FILE):
@@ -61,6 +61,15 @@ def _hosts():
     if "*" in settings.ALLOWED_HOSTS:
         return WARN, "DGOV_ALLOWED_HOSTS contains *"
     return OK, ", ".join(settings.ALLOWED_HOSTS)
+
+
+@check("proxy")
+def _proxy():
+    behind = getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is not None
+    if behind and not settings.DGOV_NUM_PROXIES:
+        return WARN, ("DGOV_BEHIND_TLS_PROXY is on but DGOV_NUM_PROXIES is 0: every client looks like the "
+                      "proxy (audit IPs, login throttling, /metrics access); set DGOV_NUM_PROXIES=1")
+    return OK, f"{settings.DGOV_NUM_PROXIES} trusted proxy hop(s)" if behind else "none (serving directly)"
 
 
 @check("cookies")

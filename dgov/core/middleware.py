@@ -6,8 +6,10 @@ import time
 import uuid
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_noop
 
 from dgov.core.context import RequestContext, reset_context, set_context
 
@@ -82,4 +84,27 @@ class LocaleMiddleware:
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         if request.path.startswith("/api/"):
             patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, answers produced outside the API's own handlers (an unknown path: Django's 404
+    page; a method the path does not take: a bare 405) still come in the one error shape."""
+
+    MESSAGES = {404: ("not_found", gettext_noop("The object does not exist or is outside your data scope.")),
+                405: ("method_not_allowed", gettext_noop("This method is not allowed here."))}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code in self.MESSAGES
+                and not response.get("Content-Type", "").startswith("application/json")):
+            code, message = self.MESSAGES[response.status_code]
+            shaped = JsonResponse({"code": code, "message": translation.gettext(message), "details": {}},
+                                  status=response.status_code)
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
         return response

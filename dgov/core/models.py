@@ -56,8 +56,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
         ordering = ["-seq"]
         default_permissions = ("view",)
-        permissions = [("export_auditentry", gettext_noop("Can export audit entries")),
-                       ("purge_auditentry", gettext_noop("Can purge audit entries past retention"))]
+        # Purging past retention is an operator's command (`dgov audit purge`), not a UI permission.
+        permissions = [("export_auditentry", gettext_noop("Can export audit entries"))]
 
     objects = RestrictedQuerySet.as_manager()
 

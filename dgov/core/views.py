@@ -9,15 +9,16 @@ A model's pages are a few declarative lines:
         filterset = DepartmentFilterSet
         form = DepartmentForm
         importer = DepartmentImporter
-        save = staticmethod(services.department_save_object)
+        save = staticmethod(services.department_save)  # save(actor=, instance=)
         lookup = "code"
 
-    urlpatterns = DepartmentViews.urls("departments")
+    urlpatterns = DepartmentViews.urls("system/departments", app_name)
 
 Every read starts from `restrict(user, action)`: a page the user holds no permission for answers
 403, an object outside their scope 404.
 """
 
+import time
 import uuid
 from pathlib import Path
 
@@ -92,8 +93,11 @@ class CrudViews:
     save = staticmethod(save_object)  # save(actor=, instance=): the write service for one object
     delete = staticmethod(delete_object)
     lookup = "pk"
+    export_action = "view"  # the action a user needs to export the list (beyond viewing it)
     detail_fields: list[str] | None = None  # detail page rows; default: the table's columns
     detail_template = "core/object_detail.html"
+    list_template = "core/object_list.html"
+    audited_read_fields: list[str] = []  # the detail page shows these sensitive fields: each view is audited
     delete_without_form = False
     views: dict = {}  # verb ("list", "detail", "add", "edit", "delete", "import") → a replacement view
     namespace = None  # URL namespace of the app (set by urls())
@@ -176,8 +180,6 @@ class CrudView(OfficialRequiredMixin, View):
 
 
 class ObjectListView(CrudView):
-    template_name = "core/object_list.html"
-
     def get(self, request):
         crud = self.crud
         if not has_permission(request.user, crud.model, "view"):
@@ -190,6 +192,8 @@ class ObjectListView(CrudView):
         qs = qs.order_by(crud.table.ordering_for(sort), "pk")
         export = request.GET.get("export")
         if export in ("xlsx", "csv"):
+            if crud.export_action != "view" and not has_permission(request.user, crud.model, crud.export_action):
+                raise PermissionDenied()
             audit.record(f"{crud.model._meta.label_lower}.export", audit.Target(crud.model._meta.label_lower),
                          changes={"format": export, "filters": {k: v for k, v in request.GET.items()
                                                                 if k not in ("export", "page")}})
@@ -203,7 +207,7 @@ class ObjectListView(CrudView):
         if request.htmx and request.htmx.target == "object-table":
             response = render(request, "core/_object_table.html", ctx)
         else:
-            response = render(request, self.template_name, ctx)
+            response = render(request, crud.list_template, ctx)
         # One URL serves the page and its fragment: caches must keep them apart.
         patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response
@@ -213,6 +217,8 @@ class ObjectDetailView(CrudView):
     def get(self, request, key):
         obj = self.get_object("view", key)
         crud = self.crud
+        if crud.audited_read_fields:
+            audit.record_read(obj, crud.audited_read_fields)
         rows = []
         columns = crud.table.columns if crud.detail_fields is None else [
             c for c in crud.table.columns if c.accessor in crud.detail_fields]
@@ -277,9 +283,17 @@ class ObjectDeleteView(CrudView):
         return redirect(self.crud.name("list"))
 
 
+IMPORT_KEEP_SECONDS = 3600
+
+
 def _import_dir() -> Path:
+    """Where checked uploads wait for their confirmation; ones older than an hour are removed."""
     folder = settings.DATA_DIR / "imports"
     folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - IMPORT_KEEP_SECONDS
+    for stale in folder.iterdir():
+        if stale.is_file() and stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
     return folder
 
 
@@ -349,6 +363,8 @@ class AuditEntryViews(CrudViews):
     model = AuditEntry
     table = AuditEntryTable
     filterset = AuditEntryFilterSet
+    export_action = "export"
+    list_template = "core/auditentry_list.html"
     detail_template = "core/auditentry_detail.html"
 
 

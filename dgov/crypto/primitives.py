@@ -1,7 +1,8 @@
-"""SM3, HMAC-SM3 and SM4-GCM (GB/T 32905, GB/T 32907) on the system's OpenSSL-class implementation.
+"""SM3, HMAC-SM3 and SM4-GCM (GB/T 32905, GB/T 32907) on a native OpenSSL implementation.
 
-The `cryptography` package links OpenSSL 3+, which implements SM3 and SM4 natively. Randomness
-comes only from the operating system's CSPRNG (`os.urandom`).
+The `cryptography` wheel ships its own OpenSSL (3.x or newer; `dgov check` reports the version),
+which implements SM3 and SM4 natively. Randomness comes only from the operating system's CSPRNG
+(`os.urandom`). The full cryptography service (SM2, named and versioned keys) is issue 3.
 """
 
 import hmac as _hmac

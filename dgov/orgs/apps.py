@@ -16,9 +16,9 @@ class OrgsConfig(AppConfig):
         nav.register("system", _("Management areas"), "orgs:managementarea_list",
                      perm=(ManagementArea, "view"), order=55)
 
-    def load_reference(self, out):
+    def load_reference(self, out, *, update=False):
         from dgov.orgs import services
 
-        out(f"regions: {services.load_regions()} created or changed")
+        out(f"regions: {services.load_regions(update=update)} created or changed")
         out(f"management areas: {services.load_management_areas()} created")
-        out(f"departments: {services.load_departments()} created or changed")
+        out(f"departments: {services.load_departments(update=update)} created or changed")

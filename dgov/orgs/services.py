@@ -30,8 +30,9 @@ def _read(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _upsert_tree(model, rows: list[dict], fields) -> int:
-    """Create or update tree nodes so that parents come first. `fields(row)` gives the non-tree
+def _upsert_tree(model, rows: list[dict], fields, *, update: bool) -> int:
+    """Create missing tree nodes, parents first; with `update`, also bring existing nodes back to
+    the file's values (otherwise the city's local edits win). `fields(row)` gives the non-tree
     values. Returns how many nodes were created or changed."""
     existing = {n.code: n for n in model.objects.all()}
     by_code = {r["code"]: r for r in rows}
@@ -49,6 +50,8 @@ def _upsert_tree(model, rows: list[dict], fields) -> int:
         node = existing.get(row["code"])
         if node is None:
             node = model(code=row["code"], parent=parent, **values)
+        elif not update:
+            continue
         elif node.parent_id == (parent.pk if parent else None) and all(
                 getattr(node, k) == (v.pk if hasattr(v, "pk") else v) or getattr(node, k) == v
                 for k, v in values.items()):
@@ -63,10 +66,10 @@ def _upsert_tree(model, rows: list[dict], fields) -> int:
     return changed
 
 
-def load_regions(path: Path = REGIONS_FILE) -> int:
+def load_regions(path: Path = REGIONS_FILE, *, update: bool = False) -> int:
     rows = _read(path)
     with transaction.atomic():
-        changed = _upsert_tree(Region, rows, lambda r: {"name": r["name"], "level": r["level"]})
+        changed = _upsert_tree(Region, rows, lambda r: {"name": r["name"], "level": r["level"]}, update=update)
         if changed:
             audit.record("orgs.region.load", audit.Target("orgs.region", "", path.name),
                          changes={"changed": changed})
@@ -88,13 +91,13 @@ def load_management_areas() -> int:
     return changed
 
 
-def load_departments(path: Path = DEPARTMENTS_FILE) -> int:
+def load_departments(path: Path = DEPARTMENTS_FILE, *, update: bool = False) -> int:
     rows = _read(path)
     regions = dict(Region.objects.values_list("code", "pk"))
     with transaction.atomic():
         changed = _upsert_tree(Department, rows, lambda r: {
             "name": r["name"], "short_name": r["short_name"], "doc_prefix": r["doc_prefix"],
-            "kind": r["kind"], "region_id": regions[r["region_code"]], "note": r["note"]})
+            "kind": r["kind"], "region_id": regions[r["region_code"]], "note": r["note"]}, update=update)
         if changed:
             audit.record("orgs.department.load", audit.Target("orgs.department", "", path.name),
                          changes={"changed": changed})

@@ -31,6 +31,7 @@ SECRET_KEY = env_str("DGOV_SECRET_KEY", "") or read_or_create_secret(DATA_DIR / 
 # The master key wraps field-encryption, blind-index and audit-chain keys. It lives outside the
 # database so that a copy of the database alone decrypts nothing.
 MASTER_KEY_FILE = Path(env_str("DGOV_MASTER_KEY_FILE", str(DATA_DIR / "master.key")))
+DGOV_MASTER_KEY_AUTOCREATE = False  # only `dgov init` creates the key file (see dgov/crypto/keys.py)
 ALLOWED_HOSTS = env_list("DGOV_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DGOV_CSRF_TRUSTED_ORIGINS", [])
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dgov.core.middleware.RequestIdMiddleware",
+    "dgov.core.middleware.ApiErrorShapeMiddleware",
     "dgov.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -163,6 +165,8 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("DGOV_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # Probes and scrapers talk to the app port directly, over plain HTTP on the host.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("DGOV_HSTS_SECONDS", 31536000)
 SECURE_CSP = {
     "default-src": ["'self'"],

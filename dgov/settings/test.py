@@ -8,6 +8,8 @@ from dgov.settings.base import *  # noqa: E402,F403
 
 # Many logins come from one test client address; throttling itself is tested with explicit rates.
 NINJA_DEFAULT_THROTTLE_RATES = {"login": "100000/min"}
+# Tests that need no database may run before the test database (and `dgov init`) exists.
+DGOV_MASTER_KEY_AUTOCREATE = True
 PASSWORD_HASHERS = ["dgov.accounts.hashers.TestArgon2PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405

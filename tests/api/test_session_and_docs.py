@@ -80,3 +80,13 @@ def test_throttled_answer_has_the_error_shape(db, monkeypatch):
     response = Client().post("/api/v1/auth/token", data=json.dumps({"username": "x", "password": "y"}),
                              content_type="application/json")
     assert_error(response, 429, "throttled")
+
+
+def test_unknown_api_path_and_wrong_method_answer_in_the_error_shape(world):
+    from dgov.accounts.testing import api_client
+
+    client = api_client(world.admin)
+    assert_error(client.get("/api/v1/no-such-thing"), 404, "not_found")
+    response = client.delete("/api/v1/me")
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"]

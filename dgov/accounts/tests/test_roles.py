@@ -281,3 +281,11 @@ def test_enterprise_authorises_an_agent(world):
     stranger = make_county_citizen("stranger", "360681")
     with pytest.raises(PermissionDenied):
         services.enterprise_agent_add(actor=stranger, enterprise=company, agent=stranger)
+
+
+def test_built_in_roles_cannot_be_changed_even_by_a_security_admin(world):
+    auditor_role = Role.objects.get(code="auditor")
+    before = set(auditor_role.permissions.values_list("pk", flat=True))
+    with pytest.raises(Conflict):
+        services.role_save(actor=world.admin, role=auditor_role, code="auditor", name="审计管理员", permissions=[])
+    assert set(auditor_role.permissions.values_list("pk", flat=True)) == before

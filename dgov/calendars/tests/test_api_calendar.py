@@ -39,8 +39,8 @@ class TestCreateDay(ApiContract):
     def case(self, world):
         return Case(method="post", url="/api/v1/calendar/days", authorised=world.admin,
                     unauthorised=world.yujiang_admin, ok_status=201,
-                    payload={"date": "2027-01-01", "kind": "holiday", "festival": "元旦"},
-                    bad_payload={"date": "2027-13-01", "kind": "rest"})
+                    payload={"date": "2099-01-01", "kind": "holiday", "festival": "元旦"},
+                    bad_payload={"date": "2099-13-01", "kind": "rest"})
 
     test_out_of_scope = None
 
@@ -120,13 +120,13 @@ def _send(user, method, url, payload=None):
 
 def test_create_changes_the_arithmetic_and_is_audited(world):
     response = _send(world.admin, "post", "/api/v1/calendar/days",
-                     {"date": "2027-01-01", "kind": "holiday", "festival": "元旦"})
+                     {"date": "2099-01-01", "kind": "holiday", "festival": "元旦"})
     assert response.status_code == 201
-    assert response.json() == {"date": "2027-01-01", "kind": "holiday", "festival": "元旦", "note": ""}
-    deadline = api_client(world.citizen).get("/api/v1/calendar/deadline?start=2026-12-31&days=1").json()
-    assert deadline["deadline"] == "2027-01-04"
+    assert response.json() == {"date": "2099-01-01", "kind": "holiday", "festival": "元旦", "note": ""}
+    deadline = api_client(world.citizen).get("/api/v1/calendar/deadline?start=2098-12-31&days=1").json()
+    assert deadline["deadline"] == "2099-01-02"  # Thursday 1 January is now a holiday
     entry = AuditEntry.objects.filter(action="calendars.calendarday.create").order_by("-seq").first()
-    assert entry.actor_username == "t_admin" and entry.object_repr.startswith("2027-01-01")
+    assert entry.actor_username == "t_admin" and entry.object_repr.startswith("2099-01-01")
     assert entry.changes["kind"] == [None, "holiday"]
 
 
@@ -160,10 +160,10 @@ def test_delete_makes_the_day_ordinary_again(world):
 
 
 def test_unauthorised_writes_are_audited_as_denied(world):
-    _send(world.yujiang_admin, "post", "/api/v1/calendar/days", {"date": "2027-01-01", "kind": "holiday"})
+    _send(world.yujiang_admin, "post", "/api/v1/calendar/days", {"date": "2099-01-01", "kind": "holiday"})
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.outcome, entry.actor_username) == ("denied", "t_yujiang_admin")
-    assert not CalendarDay.objects.filter(date=dt.date(2027, 1, 1)).exists()
+    assert not CalendarDay.objects.filter(date=dt.date(2099, 1, 1)).exists()
 
 
 # --- deadlines ---------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_add_working_days_on_the_real_schedule(start, days, expected):
 @pytest.mark.parametrize(("day", "working"), [
     (D(2024, 2, 18), True), (D(2024, 2, 12), False), (D(2024, 2, 9), True), (D(2025, 10, 11), True),
     (D(2025, 10, 8), False), (D(2026, 10, 1), False), (D(2026, 10, 10), True), (D(2026, 9, 20), True),
-    (D(2026, 1, 4), True), (D(2026, 1, 3), False), (D(2027, 1, 1), True),  # 2027 not loaded: a Friday
+    (D(2026, 1, 4), True), (D(2026, 1, 3), False), (D(2099, 1, 1), True),  # a year not loaded: a Thursday
     (D(2024, 3, 2), False), (D(2024, 3, 4), True),
 ])
 def test_is_working_day(day, working):
@@ -147,20 +147,26 @@ def test_load_reference_is_idempotent():
     assert AuditEntry.objects.count() == audit_count
 
 
-def test_load_reference_keeps_local_edits_of_other_days_and_restores_its_own():
-    extra = CalendarDay.objects.create(date=D(2027, 1, 1), kind=DayKind.HOLIDAY, festival="元旦", note="本地补录")
+def test_load_reference_adds_missing_days_and_keeps_local_edits():
+    extra = CalendarDay.objects.create(date=D(2099, 1, 1), kind=DayKind.HOLIDAY, festival="元旦", note="本地补录")
     CalendarDay.objects.filter(date=D(2024, 2, 18)).update(note="本地备注")
     CalendarDay.objects.filter(date=D(2025, 10, 8)).update(kind=DayKind.WORKDAY)
     CalendarDay.objects.filter(date=D(2026, 10, 1)).delete()
-    assert load_reference() == 2  # one restored, one re-created
+    assert load_reference() == 1  # the deleted day comes back; the edited one stays as the city set it
     assert CalendarDay.objects.get(pk=extra.pk).note == "本地补录"
     assert CalendarDay.objects.get(date=D(2024, 2, 18)).note == "本地备注"
-    assert CalendarDay.objects.get(date=D(2025, 10, 8)).kind == DayKind.HOLIDAY
+    assert CalendarDay.objects.get(date=D(2025, 10, 8)).kind == DayKind.WORKDAY
     assert CalendarDay.objects.get(date=D(2026, 10, 1)).kind == DayKind.HOLIDAY
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert (entry.action, entry.changes) == ("calendars.calendarday.load", {"changed": 2})
+    assert (entry.action, entry.changes) == ("calendars.calendarday.load", {"changed": 1})
+
+
+def test_load_reference_with_update_resets_edited_listed_days():
+    CalendarDay.objects.filter(date=D(2025, 10, 8)).update(kind=DayKind.WORKDAY)
+    assert load_reference(update=True) == 1
+    assert CalendarDay.objects.get(date=D(2025, 10, 8)).kind == DayKind.HOLIDAY
 
 
 def test_a_local_holiday_changes_the_arithmetic():
-    CalendarDay.objects.create(date=D(2027, 1, 4), kind=DayKind.HOLIDAY, festival="本地")
-    assert add_working_days(D(2027, 1, 1), 1) == D(2027, 1, 5)
+    CalendarDay.objects.create(date=D(2099, 1, 2), kind=DayKind.HOLIDAY, festival="本地")  # a Friday
+    assert add_working_days(D(2099, 1, 1), 1) == D(2099, 1, 5)

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'audit entry',
                 'verbose_name_plural': 'audit log',
                 'ordering': ['-seq'],
-                'permissions': [('export_auditentry', 'Can export audit entries'), ('purge_auditentry', 'Can purge audit entries past retention')],
+                'permissions': [('export_auditentry', 'Can export audit entries')],
                 'default_permissions': ('view',),
             },
         ),

@@ -288,26 +288,26 @@ def test_size_and_row_limits(monkeypatch):
 
 
 def test_excel_numbers_and_dates_become_text():
-    data = xlsx([["code", "date"], [360603946, dt.datetime(2027, 1, 1)], [1.5, dt.date(2027, 1, 2)]])
-    assert read_table("d.xlsx", data)[1:] == [["360603946", "2027-01-01"], ["1.5", "2027-01-02"]]
+    data = xlsx([["code", "date"], [360603946, dt.datetime(2099, 1, 1)], [1.5, dt.date(2099, 1, 2)]])
+    assert read_table("d.xlsx", data)[1:] == [["360603946", "2099-01-01"], ["1.5", "2099-01-02"]]
 
 
 # --- the calendar importer ----------------------------------------------------------------------
 
 def test_calendar_import_with_real_date_cells(world):
     header = CalendarDayImporter(None).template_headers()
-    rows = [header, [dt.datetime(2027, 1, 1), "holiday", "元旦", ""], [dt.date(2027, 2, 7), "workday", "春节", ""],
+    rows = [header, [dt.datetime(2099, 1, 1), "holiday", "元旦", ""], [dt.date(2099, 2, 7), "workday", "春节", ""],
             ["2024-02-18", "workday", "春节", "已存在：更新备注"]]
     result = CalendarDayImporter(world.admin).run("c.xlsx", xlsx(rows), dry_run=False)
     assert result.ok, result.errors
     assert (result.created, result.updated) == (2, 1)
-    assert CalendarDay.objects.get(date=dt.date(2027, 1, 1)).kind == "holiday"
+    assert CalendarDay.objects.get(date=dt.date(2099, 1, 1)).kind == "holiday"
     assert CalendarDay.objects.get(date=dt.date(2024, 2, 18)).note == "已存在：更新备注"
 
 
 def test_calendar_import_bad_date_and_kind(world):
     header = CalendarDayImporter(None).template_headers()
-    rows = [header, ["2027-02-30", "holiday", "", ""], ["2027-03-01", "rest", "", ""]]
+    rows = [header, ["2099-02-30", "holiday", "", ""], ["2099-03-01", "rest", "", ""]]
     before = CalendarDay.objects.count()
     result = CalendarDayImporter(world.admin).run("c.csv", csv_bytes(rows), dry_run=False)
     assert [e.row for e in result.errors] == [2, 3]
@@ -316,10 +316,10 @@ def test_calendar_import_bad_date_and_kind(world):
 
 
 def test_calendar_import_needs_the_add_permission(world):
-    rows = [CalendarDayImporter(None).template_headers(), ["2027-01-01", "holiday", "元旦", ""]]
+    rows = [CalendarDayImporter(None).template_headers(), ["2099-01-01", "holiday", "元旦", ""]]
     result = CalendarDayImporter(world.yujiang_admin).run("c.csv", csv_bytes(rows), dry_run=False)
     assert [e.row for e in result.errors] == [2]
-    assert not CalendarDay.objects.filter(date=dt.date(2027, 1, 1)).exists()
+    assert not CalendarDay.objects.filter(date=dt.date(2099, 1, 1)).exists()
 
 
 # --- export ---------------------------------------------------------------------------------------

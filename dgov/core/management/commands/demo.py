@@ -1,4 +1,5 @@
 import json
+import os
 
 from django.conf import settings
 from django.core.management import call_command
@@ -9,8 +10,8 @@ class Command(BaseCommand):
     help = "Load reference and demo data (init --demo), print the demo logins, then serve."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default=os.environ.get("DGOV_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("DGOV_PORT", "8000")))
 
     def handle(self, *args, host, port, **options):
         self.stdout.write("dgov demo: preparing the database (SQLite by default) …")

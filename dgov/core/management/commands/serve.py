@@ -3,10 +3,12 @@ import os
 from django.conf import settings
 from gunicorn.app.base import BaseApplication
 from django.core.management import call_command
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from dgov.core.views_health import migrations_pending
+from dgov.crypto.keys import verify_master_key
 
 
 def _workers() -> int:
@@ -28,6 +30,10 @@ class Command(BaseCommand):
         pending = migrations_pending()
         if pending:
             raise CommandError(f"{len(pending)} database migrations are not applied: run `dgov init` first.")
+        try:
+            verify_master_key()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         if not (settings.STATIC_ROOT / "staticfiles.json").exists():
             call_command("collectstatic", interactive=False, verbosity=0)
         connections.close_all()  # no connection may cross the fork into the workers
