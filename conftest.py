@@ -16,3 +16,9 @@ def world(db):
     from dgov.accounts.testing import make_world
 
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_head(settings):
+    """Each test starts without a recorded audit head, as its database starts without its entries."""
+    settings.DGOV_AUDIT_HEAD_FILE.unlink(missing_ok=True)

@@ -33,7 +33,7 @@ ACCOUNTS = [
      "余江区管理员", "区县管理员"),
     ("guixi_admin", "official", [("county_admin", "region", "360681000000")], "360681000000", "360681000",
      "贵溪市管理员", "区县管理员"),
-    ("official", "official", [("staff", "own", None)], "360600000000", "360600201", "张伟", "科员"),
+    ("official", "official", [("staff", "all", None)], "360600000000", "360600201", "张伟", "科员"),
     ("citizen", "citizen", [], "360602001000", None, "李娜", ""),
     ("enterprise", "enterprise", [], "360603000000", None, "鹰潭铜材示范有限公司", ""),
 ]
@@ -138,7 +138,7 @@ def load_demo() -> list[dict]:
             password = prev.get("password") or _password()
             user = _ensure_user(username, "official", regions[region_code], departments[dept_code], name, "科员",
                                 password)
-            RoleAssignment.objects.get_or_create(user=user, role=Role.objects.get(code="staff"), scope_kind="own",
+            RoleAssignment.objects.get_or_create(user=user, role=Role.objects.get(code="staff"), scope_kind="all",
                                                  region=None, department=None)
             out.append({"username": username, "password": password, "kind": "official", "role": "staff",
                         "region_code": region_code, "department": departments[dept_code].name})

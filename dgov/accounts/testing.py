@@ -97,7 +97,7 @@ def make_world() -> World:
                                 roles=[("county_admin", "region", "360603")]),
         guixi_admin=make_user("t_guixi_admin", department_code="360681000",
                               roles=[("county_admin", "region", "360681")]),
-        official=make_user("t_official", department_code="360600001", roles=[("staff", "own", None)]),
+        official=make_user("t_official", department_code="360600001", roles=[("staff", "all", None)]),
         citizen=make_citizen("t_citizen"),
         auditor=make_user("t_auditor", department_code="360600036", roles=[("auditor", "all", None)]),
     )

@@ -8,10 +8,11 @@ Appends are serialised: PostgreSQL takes a transaction-level advisory lock; SQLi
 transactions already hold the single write lock.
 """
 
+import fcntl
 import json
-from datetime import UTC
+import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -156,8 +157,51 @@ def record(action: str, obj=None, *, changes: dict | None = None, outcome: str =
         )
         entry.hash = compute_hash(prev_hash, entry)
         entry.save(force_insert=True)
+        transaction.on_commit(lambda: advance_head(entry.seq, entry.hash))
     AUDIT_ENTRIES.labels(outcome).inc()
     return entry
+
+
+# --- the head anchor: what the chain alone cannot show ----------------------------------------
+# Deleting the newest entries leaves a shorter chain that still verifies. After every commit the
+# last (seq, hash) is kept, MAC-protected, in a file outside the database (DGOV_AUDIT_HEAD_FILE);
+# verify() then also checks that the database still reaches that head.
+
+def _head_mac(seq: int, digest: str) -> str:
+    return hmac_sm3(_chain_key(), f"head|{seq}|{digest}".encode()).hex()
+
+
+def read_head() -> tuple[int, str] | None:
+    """The recorded head, or None when there is none. Raises ValueError if it was tampered with."""
+    try:
+        data = json.loads(settings.DGOV_AUDIT_HEAD_FILE.read_text())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        raise ValueError("the audit head file is not valid JSON") from None
+    seq, digest, mac = data.get("seq"), data.get("hash"), data.get("mac", "")
+    if not isinstance(seq, int) or not isinstance(digest, str) or \
+            not constant_time_equal(mac.encode(), _head_mac(seq, digest).encode()):
+        raise ValueError("the audit head file was altered (its MAC does not match)")
+    return seq, digest
+
+
+def advance_head(seq: int, digest: str) -> None:
+    """Record (seq, hash) as the head unless a later one is recorded already. Several worker
+    processes write it: a file lock orders them, and the write is atomic (write, then rename)."""
+    path = settings.DGOV_AUDIT_HEAD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            current = read_head()
+        except ValueError:
+            current = None  # a damaged head is reported by verify(); it must not stop the writes
+        if current is not None and current[0] >= seq:
+            return
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"seq": seq, "hash": digest, "mac": _head_mac(seq, digest)}))
+        os.replace(tmp, path)
 
 
 def record_read(obj, fields: list[str], *, actor=None) -> AuditEntry:
@@ -213,7 +257,23 @@ def verify(chunk_size: int = 2000) -> VerifyResult:
         return VerifyResult(False, checked, first, expected_seq - 1 if checked else None,
                             first if first is not None else anchor.seq + 1, first_id,
                             f"no purge entry confirms the anchor at #{anchor.seq} (entries deleted)")
-    return VerifyResult(True, checked, first, expected_seq - 1 if checked else None)
+    last = expected_seq - 1
+    try:
+        head = read_head()
+    except ValueError as exc:
+        return VerifyResult(False, checked, first, last, last + 1, None, str(exc))
+    if head is not None:
+        head_seq, head_hash = head
+        if head_seq > last:
+            return VerifyResult(False, checked, first, last, last + 1, None,
+                                f"the chain ends at #{last} but entries up to #{head_seq} were recorded "
+                                f"(the newest entries were deleted)")
+        # A head inside the verified range must be that very entry (one before it was purged).
+        if first is not None and head_seq >= first and not AuditEntry.objects.filter(
+                seq=head_seq, hash=head_hash).exists():
+            return VerifyResult(False, checked, first, last, head_seq, None,
+                                f"entry #{head_seq} differs from the recorded head (entries replaced)")
+    return VerifyResult(True, checked, first, last if checked else None)
 
 
 def purge(*, actor=None, now=None) -> int:

@@ -18,7 +18,7 @@ class RegionOut(Schema):
     def resolve_parent_code(obj) -> str | None:
         """From a Region, or from a row of `selectors.region_rows_within` (which carries it)."""
         if isinstance(obj, dict):
-            return obj.get("parent_code")
+            return obj.get("parent__code")
         return obj.parent.code if obj.parent_id else None
 
 

@@ -1,6 +1,5 @@
 import re
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from dgov.core.errors import NotFound, ValidationError
@@ -40,9 +39,9 @@ def regions_within(code: str | None = None, level: str | None = None, include_se
 
 
 def region_rows_within(code: str | None = None, level: str | None = None):
-    """`regions_within` as rows of what a list shows: code, name, level and parent_code. Rows,
+    """`regions_within` as rows of what a list shows: code, name, level and parent__code. Rows,
     not model instances: building a page of regions and their parents cost more than the query."""
-    return regions_within(code, level).values("code", "name", "level", parent_code=F("parent__code"))
+    return regions_within(code, level).values("code", "name", "level", "parent__code")
 
 
 def department_get(code: str) -> Department:

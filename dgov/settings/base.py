@@ -210,6 +210,8 @@ NINJA_DEFAULT_THROTTLE_RATES = {"login": env_str("DGOV_LOGIN_RATE", "30/min")}
 
 # --- audit ----------------------------------------------------------------------------------
 DGOV_AUDIT_RETENTION_DAYS = max(180, env_int("DGOV_AUDIT_RETENTION_DAYS", 180))
+# The chain's head, kept outside the database so that deleting the newest entries is detected.
+DGOV_AUDIT_HEAD_FILE = Path(env_str("DGOV_AUDIT_HEAD_FILE", str(DATA_DIR / "audit-head.json")))
 
 # --- notifications --------------------------------------------------------------------------
 # Only the local outbox exists here; an SMS or e-mail gateway plugs in behind the same interface.
