@@ -29,7 +29,7 @@ from dgov.core.errors import (
 )
 from dgov.core.forms import apply_error
 from dgov.core.permissions import get_scoped, has_permission
-from dgov.core.views import CrudView, CrudViews, ObjectDeleteView
+from dgov.core.views import CrudView, CrudViews, ObjectDeleteView, throttle_posts
 
 BACKEND = "dgov.accounts.backends.LockoutModelBackend"
 PENDING = "dgov_pending_login"
@@ -63,6 +63,7 @@ def _pending_user(request) -> User | None:
     return User.objects.filter(pk=pending["uid"], is_active=True).first()
 
 
+@throttle_posts
 def login_view(request):
     if request.user.is_authenticated:
         return redirect(_home_for(request.user))
@@ -168,6 +169,7 @@ def logout_view(request):
 
 # --- registration and password reset ---------------------------------------------------------
 
+@throttle_posts
 def register_view(request):
     kind = request.GET.get("kind") or request.POST.get("kind") or "citizen"
     form_cls = RegisterEnterpriseForm if kind == "enterprise" else RegisterCitizenForm
@@ -190,6 +192,7 @@ def register_view(request):
                   status=422 if form.errors else 200)
 
 
+@throttle_posts
 def password_reset_view(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,7 @@ Every read starts from `restrict(user, action)`: a page the user holds no permis
 403, an object outside their scope 404.
 """
 
+import functools
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from dgov.core import audit
+from dgov.core.api import LoginRateThrottle
 from dgov.core.errors import DgovError, NotFound, PermissionDenied
 from dgov.core.filtersets import AuditEntryFilterSet
 from dgov.core.forms import apply_error
@@ -45,6 +47,19 @@ from dgov.core.services import delete_object, save_object
 from dgov.core.tables import AuditEntryTable
 
 PAGE_SIZE = 25
+
+
+def throttle_posts(view):
+    """Limit a public form's submissions per client address, like the API's login endpoints
+    (LoginRateThrottle, DGOV_LOGIN_RATE): sign-in, sign-up and password-reset requests."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and not LoginRateThrottle().allow_request(request):
+            return render(request, "429.html", status=429)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class OfficialRequiredMixin(LoginRequiredMixin):

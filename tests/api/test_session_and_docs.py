@@ -90,3 +90,14 @@ def test_unknown_api_path_and_wrong_method_answer_in_the_error_shape(world):
     response = client.delete("/api/v1/me")
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response["Allow"]
+
+
+def test_web_sign_in_forms_are_rate_limited(db, monkeypatch):
+    from dgov.core.api import LoginRateThrottle
+
+    monkeypatch.setattr(LoginRateThrottle, "allow_request", lambda self, request: False)
+    for url in ("/accounts/login/", "/accounts/register/", "/accounts/password-reset/"):
+        assert Client().get(url).status_code == 200  # reading the form is never limited
+        response = Client().post(url, {"username": "x", "password": "y"})
+        assert response.status_code == 429, url
+        assert "<html" in response.content.decode()
