@@ -19,6 +19,10 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_audit_head(settings):
-    """Each test starts without a recorded audit head, as its database starts without its entries."""
+def _fresh_process_state(settings):
+    """Each test starts without a recorded audit head (as its database starts without its entries)
+    and with empty per-process caches (its database rows may reuse an earlier test's ids)."""
+    from dgov.core.cache import ProcessCache
+
     settings.DGOV_AUDIT_HEAD_FILE.unlink(missing_ok=True)
+    ProcessCache.clear_all()

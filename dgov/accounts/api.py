@@ -9,7 +9,8 @@ from dgov.accounts import selectors, services
 from dgov.accounts.schemas import (
     MeOut, PersonalDataOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, UserFilter, UserOut,
 )
-from dgov.core.api import READ_ERRORS, LoginRateThrottle, Pagination, actor_of, errors
+from dgov.core.api import READ_ERRORS, LoginRateThrottle, Pagination, actor_of, cached_json, errors
+from dgov.core.cache import IDENTITY, REFERENCE, ProcessCache
 from dgov.core.context import current
 from dgov.core.errors import DgovError, ValidationError
 from dgov.orgs.selectors import region_get
@@ -68,11 +69,21 @@ def register(request, payload: RegisterIn):
 router = Router(tags=["users"])
 
 
+_profiles = ProcessCache("me", maxsize=20000, ttl=300)
+
+
+def _me_payload(user) -> dict:
+    data = selectors.me(user)
+    return {**UserOut.from_orm(data.pop("user")).dict(), **data}
+
+
 @router.get("/me", response={200: MeOut, **errors(401)}, operation_id="me")
 def me(request):
-    """The caller: profile, roles with their data scope, masked identity."""
-    data = selectors.me(actor_of(request))
-    return {**UserOut.from_orm(data.pop("user")).dict(), **data}
+    """The caller: profile, roles with their data scope, masked identity. Cached per process until
+    the caller's identity data or the reference data it names changes."""
+    user = actor_of(request)
+    return cached_json(_profiles, user.pk, (IDENTITY.current(), REFERENCE.current()), MeOut,
+                       lambda: _me_payload(user))
 
 
 @router.get("/users", response={200: list[UserOut], **READ_ERRORS}, operation_id="list_users")

@@ -10,6 +10,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from dgov.accounts.models import ApiToken, Role, RoleAssignment, User
         from dgov.core import nav
+        from dgov.core.cache import IDENTITY, invalidate_on_audit
+
+        # Every identity write is audited; the audit log tells the caches (token → user, profiles, grants).
+        invalidate_on_audit(("accounts.", "auth.", "demo."), IDENTITY)
 
         nav.register("system", _("Users"), "accounts:user_list", perm=(User, "view"), order=10)
         nav.register("system", _("Roles"), "accounts:role_list", perm=(Role, "view"), order=20)

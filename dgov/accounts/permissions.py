@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext, gettext_lazy
 
+from dgov.core.cache import IDENTITY, REFERENCE, ProcessCache
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, ScopeSpec
 
 _CACHE_ATTR = "_dgov_grants"
@@ -25,14 +26,14 @@ def permission_name(model, action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
-def load_grants(user) -> dict[str, list[Grant]]:
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
+_grants_cache = ProcessCache("grants", maxsize=20000, ttl=300)
+
+
+def _query_grants(user_pk) -> dict[str, list[Grant]]:
     from dgov.accounts.models import RoleAssignment
 
     grants: dict[str, list[Grant]] = defaultdict(list)
-    assignments = (RoleAssignment.objects.filter(user=user)
+    assignments = (RoleAssignment.objects.filter(user_id=user_pk)
                    .select_related("region", "department")
                    .prefetch_related("role__permissions__content_type"))
     for a in assignments:
@@ -40,7 +41,18 @@ def load_grants(user) -> dict[str, list[Grant]]:
         grant = Grant(a.scope_kind, path)
         for perm in a.role.permissions.all():
             grants[f"{perm.content_type.app_label}.{perm.codename}"].append(grant)
-    grants = dict(grants)
+    return dict(grants)
+
+
+def load_grants(user) -> dict[str, list[Grant]]:
+    """The user's grants: on the user object for the request, and per process across requests
+    under the identity and reference generations (roles, assignments, and the paths of regions and
+    departments all feed into them)."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    generation = (IDENTITY.current(), REFERENCE.current())
+    grants = _grants_cache.get_or_build(user.pk, generation, lambda: _query_grants(user.pk))
     setattr(user, _CACHE_ATTR, grants)
     return grants
 

@@ -33,6 +33,7 @@ from dgov.accounts.validators import (
 )
 from dgov.core import audit
 from dgov.core.audit import Target
+from dgov.core.cache import IDENTITY, ProcessCache
 from dgov.core.errors import (
     AccountLocked, AuthenticationFailed, Conflict, OtpInvalid, OtpRequired, PermissionDenied, ValidationError,
 )
@@ -208,22 +209,57 @@ def token_create(*, user: User, name: str = "", lifetime: timedelta | None = Non
     return token, plaintext
 
 
-def token_authenticate(plaintext: str) -> User | None:
-    if not plaintext.startswith(TOKEN_PREFIX):
-        return None
-    # One indexed query per request, the user joined. `get` on the unique digest: no ORDER BY to
-    # compile (this query's compilation is a good part of every API request's cost).
+@dataclass
+class _TokenState:
+    """What authentication needs of a token and its user, kept per process between requests."""
+
+    token_id: int
+    expires_at: object
+    revoked_at: object
+    last_used_at: object
+    user_values: tuple
+
+
+_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+_token_cache = ProcessCache("api-tokens", maxsize=20000, ttl=300)
+
+
+def _token_state(digest: str) -> _TokenState | None:
+    # `get` on the unique digest: no ORDER BY to compile.
     try:
-        token = ApiToken.objects.select_related("user").get(digest=token_digest(plaintext))
+        token = ApiToken.objects.select_related("user").get(digest=digest)
     except ApiToken.DoesNotExist:
         return None
-    if not token.is_usable() or not token.user.is_active or token.user.is_locked:
+    return _TokenState(token.pk, token.expires_at, token.revoked_at, token.last_used_at,
+                       tuple(getattr(token.user, name) for name in _USER_FIELDS))
+
+
+def token_authenticate(plaintext: str) -> User | None:
+    """The active, unlocked user a live token belongs to, else None. The token and user rows are
+    cached per process under the identity generation, which every identity write (revocation,
+    password change, deactivation, lockout, role change) bumps: validity is still decided here on
+    every request, against state no older than the last committed write."""
+    if not plaintext.startswith(TOKEN_PREFIX):
         return None
+    digest = token_digest(plaintext)
+    generation = IDENTITY.current()
+    state = _token_cache.get(digest, generation)
+    if state is None:
+        state = _token_state(digest)
+        if state is None:
+            return None  # unknown tokens are not cached: random guesses must not fill the cache
+        _token_cache.set(digest, generation, state)
     now = timezone.now()
+    if state.revoked_at is not None or (state.expires_at is not None and state.expires_at <= now):
+        return None
+    user = User.from_db("default", _USER_FIELDS, state.user_values)  # a fresh instance per request
+    if not user.is_active or user.is_locked:
+        return None
     # Touch at most once a minute: a write per request would serialise the API on SQLite.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if state.last_used_at is None or now - state.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=state.token_id).update(last_used_at=now)
+        state.last_used_at = now
+    return user
 
 
 def token_revoke(*, actor: User, token: ApiToken) -> None:

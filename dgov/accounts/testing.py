@@ -9,6 +9,7 @@ from dgov.accounts.models import NaturalPerson, Role, RoleAssignment, TotpDevice
 from dgov.accounts.permissions import forget_grants
 from dgov.accounts.services import token_create
 from dgov.accounts.validators import id_number_check_char
+from dgov.core.cache import IDENTITY
 from dgov.crypto.fields import blind_index
 from dgov.orgs.models import Department, Region
 
@@ -51,6 +52,7 @@ def grant(user: User, role_code: str, scope_kind: str = "all", target: str | Non
         region=region(target) if scope_kind == "region" else None,
         department=department(target) if scope_kind == "department" else None)
     forget_grants(user)
+    IDENTITY.bump()  # a direct write (no service, no audit): tell the per-process caches ourselves
     return assignment
 
 

@@ -10,7 +10,9 @@ class CalendarsConfig(AppConfig):
     def ready(self):
         from dgov.calendars.models import CalendarDay
         from dgov.core import nav
+        from dgov.core.cache import REFERENCE, invalidate_on_audit
 
+        invalidate_on_audit(("calendars.",), REFERENCE)
         nav.register("system", _("Working-day calendar"), "calendars:calendarday_list",
                      perm=(CalendarDay, "view"), order=60)
 

@@ -6,6 +6,7 @@ Error shape, for every non-2xx answer:  {"code": str, "message": str, "details":
 
 import functools
 import inspect
+import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +22,7 @@ from ninja import Field, FilterSchema, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import NinjaJSONEncoder
 from ninja.throttling import SimpleRateThrottle
 
 from dgov.core import audit
@@ -210,6 +212,22 @@ class LoginRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def json_response(body: bytes | str, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def render_json(schema: type[Schema], data) -> str:
+    """`data` validated by `schema` and rendered exactly as the API renders responses."""
+    return json.dumps(schema.model_validate(data).model_dump(), cls=NinjaJSONEncoder)
+
+
+def cached_json(cache, key, generation, schema: type[Schema], build) -> HttpResponse:
+    """A response from a per-process cache (dgov.core.cache) tagged with `generation`; on a miss,
+    `build()` makes the data, validated by `schema` like any response. Errors raised by `build` are
+    answered as usual and nothing is cached."""
+    return json_response(cache.get_or_build(key, generation, lambda: render_json(schema, build())))
 
 
 def actor_of(request):

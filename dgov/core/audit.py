@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dgov.core.cache import on_audit_recorded
 from dgov.core.context import current
 from dgov.core.metrics import AUDIT_ENTRIES
 from dgov.core.models import AuditAnchor, AuditEntry
@@ -158,6 +159,7 @@ def record(action: str, obj=None, *, changes: dict | None = None, outcome: str =
         entry.hash = compute_hash(prev_hash, entry)
         entry.save(force_insert=True)
         transaction.on_commit(lambda: advance_head(entry.seq, entry.hash))
+        on_audit_recorded(entry.action, entry.object_type)
     AUDIT_ENTRIES.labels(outcome).inc()
     return entry
 

@@ -2,23 +2,30 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from dgov.core.api import READ_ERRORS, Pagination, crud_router
+from dgov.core.api import READ_ERRORS, Pagination, cached_json, crud_router
+from dgov.core.cache import REFERENCE, ProcessCache
 from dgov.core.errors import DgovError, ValidationError
 from dgov.orgs import selectors, services
 from dgov.orgs.models import Department, ManagementArea
 from dgov.orgs.schemas import (
     DepartmentFilter, DepartmentIn, DepartmentOut, DepartmentPatch, ManagementAreaOut, RegionListQuery, RegionOut,
+    RegionPage,
 )
 
 regions_router = Router(tags=["regions"])
 
 
-@regions_router.get("", response={200: list[RegionOut], **READ_ERRORS}, operation_id="list_regions")
-@paginate(Pagination)
-def list_regions(request, query: RegionListQuery = Query(...)):
+_region_pages = ProcessCache("region-pages", maxsize=5000, ttl=3600)
+
+
+@regions_router.get("", response={200: RegionPage, **READ_ERRORS}, operation_id="list_regions")
+def list_regions(request, query: RegionListQuery = Query(...), page: Pagination.Input = Query(...)):
     """Regions (reference data, readable by every signed-in user): `within` a region's subtree,
-    at one `level`."""
-    return selectors.region_rows_within(query.within, query.level)
+    at one `level`; `limit`/`offset` pages. Pages are cached per process until a region changes."""
+    within = selectors.normalize_region_code(query.within) if query.within else None
+    key = (within, query.level, page.limit, page.offset)
+    return cached_json(_region_pages, key, REFERENCE.current(), RegionPage,
+                       lambda: selectors.region_page(within, query.level, page.limit, page.offset))
 
 
 @regions_router.get("/{code}", response={200: RegionOut, **READ_ERRORS}, operation_id="get_region")

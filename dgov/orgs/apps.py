@@ -9,8 +9,10 @@ class OrgsConfig(AppConfig):
 
     def ready(self):
         from dgov.core import nav
+        from dgov.core.cache import REFERENCE, invalidate_on_audit
         from dgov.orgs.models import Department, ManagementArea, Region
 
+        invalidate_on_audit(("orgs.",), REFERENCE)
         nav.register("system", _("Departments"), "orgs:department_list", perm=(Department, "view"), order=40)
         nav.register("system", _("Regions"), "orgs:region_list", perm=(Region, "view"), order=50)
         nav.register("system", _("Management areas"), "orgs:managementarea_list",

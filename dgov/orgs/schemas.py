@@ -22,6 +22,11 @@ class RegionOut(Schema):
         return obj.parent.code if obj.parent_id else None
 
 
+class RegionPage(Schema):
+    count: int
+    items: list[RegionOut]
+
+
 class RegionListQuery(Schema):
     within: str | None = Field(None, max_length=12, description="6, 9 or 12-digit code: this region and below.")
     level: Level | None = None

@@ -44,6 +44,12 @@ def region_rows_within(code: str | None = None, level: str | None = None):
     return regions_within(code, level).values("code", "name", "level", "parent__code")
 
 
+def region_page(code: str | None, level: str | None, limit: int, offset: int) -> dict:
+    """One page of `region_rows_within`, with the total count."""
+    rows = region_rows_within(code, level)
+    return {"count": rows.count(), "items": list(rows[offset:offset + limit])}
+
+
 def department_get(code: str) -> Department:
     try:
         return Department.objects.select_related("region", "parent").get(code=code)

@@ -208,6 +208,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_DEFAULT_THROTTLE_RATES = {"login": env_str("DGOV_LOGIN_RATE", "30/min")}
 
+# Generations of the per-process caches (dgov/core/cache.py); on Redis instead when DGOV_REDIS_URL is set.
+DGOV_CACHE_DIR = DATA_DIR / "cache"
+
 # --- audit ----------------------------------------------------------------------------------
 DGOV_AUDIT_RETENTION_DAYS = max(180, env_int("DGOV_AUDIT_RETENTION_DAYS", 180))
 # The chain's head, kept outside the database so that deleting the newest entries is detected.

@@ -13,6 +13,8 @@ NINJA_DEFAULT_THROTTLE_RATES = {"login": "100000/min"}
 # Per test process; conftest.py removes it before every test (the test database starts afresh too).
 DGOV_AUDIT_HEAD_FILE = Path(tempfile.mkdtemp(prefix="dgov-test-audit-")) / "audit-head.json"
 
+DGOV_CACHE_DIR = DGOV_AUDIT_HEAD_FILE.parent / "cache"
+
 # Tests that need no database may run before the test database (and `dgov init`) exists.
 DGOV_MASTER_KEY_AUTOCREATE = True
 PASSWORD_HASHERS = ["dgov.accounts.hashers.TestArgon2PasswordHasher"]

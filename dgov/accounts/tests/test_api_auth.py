@@ -1,6 +1,7 @@
 """POST /api/v1/auth/token and POST /api/v1/auth/register: the API contract, login with lockout and
 the second factor, and bearer tokens."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from dgov.accounts.testing import PASSWORD, TOTP_SECRET, api_client, valid_id_nu
 from dgov.accounts.tests.support import (
     TOTP_NOW, database_cells_containing, freeze_totp_clock, last_audit, make_otp_admin, post_json, totp_code,
 )
+from dgov.core.errors import AccountLocked, AuthenticationFailed
 from dgov.core.models import AuditEntry
 from dgov.core.testing import ApiContract, Case, assert_error
 from dgov.crypto.fields import blind_index
@@ -140,7 +142,18 @@ def test_success_resets_the_failure_count(world):
 def test_locked_account_tokens_are_refused(world):
     _, token = services.token_create(user=world.official, name="script")
     assert bearer(token).get("/api/v1/me").status_code == 200
-    User.objects.filter(pk=world.official.pk).update(locked_until=timezone.now() + timedelta(minutes=5))
+    for _ in range(5):  # the lockout, as it happens: wrong passwords
+        with pytest.raises((AuthenticationFailed, AccountLocked)):
+            services.login(username=world.official.username, password="wrong", otp=None, channel="api")
+    assert_error(bearer(token).get("/api/v1/me"), 401, "not_authenticated")
+
+
+def test_a_lock_written_outside_the_platform_takes_effect_within_the_cache_ttl(world, monkeypatch):
+    _, token = services.token_create(user=world.official, name="script")
+    assert bearer(token).get("/api/v1/me").status_code == 200
+    User.objects.filter(pk=world.official.pk).update(locked_until=timezone.now() + timedelta(hours=1))
+    later = time.monotonic() + services._token_cache.ttl + 1
+    monkeypatch.setattr("dgov.core.cache.time.monotonic", lambda: later)
     assert_error(bearer(token).get("/api/v1/me"), 401, "not_authenticated")
 
 
@@ -239,10 +252,11 @@ def test_plain_official_needs_no_second_factor(world):
 
 # --- tokens -----------------------------------------------------------------------------------
 
-def test_expired_token_is_refused(world):
+def test_expired_token_is_refused(world, monkeypatch):
     token, plaintext = services.token_create(user=world.official, name="script", lifetime=timedelta(hours=1))
     assert bearer(plaintext).get("/api/v1/me").status_code == 200
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    two_hours_later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr("dgov.accounts.services.timezone.now", lambda: two_hours_later)
     assert_error(bearer(plaintext).get("/api/v1/me"), 401, "not_authenticated")
 
 
