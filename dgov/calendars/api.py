@@ -1,5 +1,3 @@
-import datetime as dt
-
 from ninja import Query, Router
 
 from dgov.calendars.models import CalendarDay
@@ -8,10 +6,11 @@ from dgov.calendars.schemas import (
 )
 from dgov.calendars.selectors import add_working_days
 from dgov.core.api import READ_ERRORS, crud_router
+from dgov.core.schemas import InputDate
 
 days_router = crud_router(
     model=CalendarDay, out_schema=CalendarDayOut, in_schema=CalendarDayIn, patch_schema=CalendarDayPatch,
-    filters=CalendarDayFilter, lookup="date", lookup_type=dt.date, tags=["calendar"],
+    filters=CalendarDayFilter, lookup="date", lookup_type=InputDate, tags=["calendar"],
 )
 
 router = Router(tags=["calendar"])

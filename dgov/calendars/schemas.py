@@ -3,6 +3,8 @@ from typing import Annotated, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
+from dgov.core.schemas import InputDate
+
 
 class CalendarDayOut(Schema):
     date: dt.date
@@ -12,7 +14,7 @@ class CalendarDayOut(Schema):
 
 
 class CalendarDayIn(Schema):
-    date: dt.date
+    date: InputDate
     kind: Literal["holiday", "workday"]
     festival: str = Field("", max_length=20)
     note: str = Field("", max_length=200)
@@ -30,7 +32,7 @@ class CalendarDayFilter(FilterSchema):
 
 
 class DeadlineQuery(Schema):
-    start: dt.date
+    start: InputDate
     days: int = Field(..., ge=-3650, le=3650, description="Working days to add (negative: count back).")
 
 

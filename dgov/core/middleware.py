@@ -1,5 +1,6 @@
-"""Request id, client address and the access log."""
+"""Request id, client address and the access log; API edge rules."""
 
+import json
 import logging
 import re
 import time
@@ -108,3 +109,44 @@ class ApiErrorShapeMiddleware:
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
+
+
+class RejectNulMiddleware:
+    """API input never legitimately contains NUL characters, and PostgreSQL cannot store or even
+    compare them: refuse them at the edge, in the path, the query string or a JSON body, with a 400
+    in the error shape. (Forms already refuse them: Django's form fields validate against NUL.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/") and self._has_nul(request):
+            return JsonResponse({"code": "bad_request", "message": translation.gettext(
+                "The request contains a NUL character, which is not allowed."), "details": {}}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "") or \
+                "\x00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
+            body = request.body
+            if b"\x00" in body:
+                return True
+            if b"\\u0000" in body:  # JSON's escape for NUL; look closer only then
+                try:
+                    return _json_has_nul(json.loads(body))
+                except ValueError:
+                    return False  # not JSON: the API reports the malformed body itself
+        return False
+
+
+def _json_has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_json_has_nul(k) or _json_has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(v) for v in value)
+    return False

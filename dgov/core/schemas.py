@@ -1,7 +1,31 @@
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
+from pydantic import AfterValidator
+
+# Dates and times accepted as input: within years any record of a city can carry, and UTC offsets
+# that exist (every database stores them; date arithmetic cannot overflow).
+MIN_YEAR, MAX_YEAR = 1900, 2200
+MAX_OFFSET = timedelta(hours=14)
+
+
+def _check_date(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+def _check_datetime(value: datetime) -> datetime:
+    _check_date(value.date())
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        raise ValueError("the UTC offset must be within ±14:00")
+    return value
+
+
+InputDate = Annotated[date, AfterValidator(_check_date)]
+InputDateTime = Annotated[datetime, AfterValidator(_check_datetime)]
 
 
 class AuditEntryOut(Schema):
@@ -28,5 +52,5 @@ class AuditFilter(FilterSchema):
     object_id: str | None = Field(None, max_length=64)
     outcome: Literal["success", "denied", "failed"] | None = None
     request_id: str | None = Field(None, max_length=64)
-    since: Annotated[datetime | None, FilterLookup("occurred_at__gte")] = None
-    until: Annotated[datetime | None, FilterLookup("occurred_at__lt")] = None
+    since: Annotated[InputDateTime | None, FilterLookup("occurred_at__gte")] = None
+    until: Annotated[InputDateTime | None, FilterLookup("occurred_at__lt")] = None

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dgov.core.middleware.RequestIdMiddleware",
     "dgov.core.middleware.ApiErrorShapeMiddleware",
+    "dgov.core.middleware.RejectNulMiddleware",
     "dgov.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -101,3 +101,26 @@ def test_web_sign_in_forms_are_rate_limited(db, monkeypatch):
         response = Client().post(url, {"username": "x", "password": "y"})
         assert response.status_code == 429, url
         assert "<html" in response.content.decode()
+
+
+def test_nul_characters_are_refused_at_the_edge(world):
+    from dgov.accounts.testing import api_client
+
+    client = api_client(world.admin)
+    assert_error(client.get("/api/v1/users?department=%00x"), 400, "bad_request")
+    assert_error(Client().post("/api/v1/auth/token", data='{"username": "a\\u0000", "password": "x"}',
+                               content_type="application/json"), 400, "bad_request")
+    # A backslash followed by "u0000" as text is not a NUL and goes through to validation.
+    response = Client().post("/api/v1/auth/token", data='{"username": "a\\\\u0000", "password": "x"}',
+                             content_type="application/json")
+    assert_error(response, 401, "invalid_credentials")
+
+
+def test_dates_out_of_range_are_input_errors(world):
+    from dgov.accounts.testing import api_client
+
+    client = api_client(world.auditor)
+    assert_error(client.get("/api/v1/audit/entries?since=0039-06-15T00:29:03Z"), 422, "invalid")
+    assert_error(client.get("/api/v1/audit/entries?until=2024-09-06T02:08:49%2B21:01"), 422, "invalid")
+    assert client.get("/api/v1/audit/entries?until=2024-09-06T02:08:49%2B08:00").status_code == 200
+    assert_error(client.get("/api/v1/calendar/deadline?start=0013-12-15&days=-2796"), 422, "invalid")
