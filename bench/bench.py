@@ -475,7 +475,7 @@ def main(argv=None) -> int:
 
     summary = summarise(rounds)
     bare_calls = inprocess["bare"]["python_calls_per_request"]
-    for name, figures in inprocess.items():
+    for figures in inprocess.values():
         figures["bare_calls_over_calls"] = round(bare_calls / figures["python_calls_per_request"], 3)
     result = {
         "started_at": started.isoformat(timespec="seconds"),

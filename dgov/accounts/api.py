@@ -7,7 +7,14 @@ from ninja.security import HttpBearer
 
 from dgov.accounts import selectors, services
 from dgov.accounts.schemas import (
-    MeOut, PersonalDataOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, UserFilter, UserOut,
+    MeOut,
+    PersonalDataOut,
+    RegisteredOut,
+    RegisterIn,
+    TokenIn,
+    TokenOut,
+    UserFilter,
+    UserOut,
 )
 from dgov.core.api import READ_ERRORS, LoginRateThrottle, Pagination, actor_of, cached_json, errors
 from dgov.core.cache import IDENTITY, REFERENCE, ProcessCache

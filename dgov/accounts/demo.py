@@ -14,7 +14,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dgov.accounts.models import Enterprise, EnterpriseAgent, NaturalPerson, Role, RoleAssignment, TotpDevice, User
+from dgov.accounts.models import (
+    Enterprise,
+    EnterpriseAgent,
+    NaturalPerson,
+    Role,
+    RoleAssignment,
+    TotpDevice,
+    User,
+)
 from dgov.accounts.validators import credit_code_check_char, id_number_check_char
 from dgov.core import audit
 from dgov.crypto.fields import blind_index

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from dgov.accounts.models import ApiToken, User, UserKind
 from dgov.orgs.models import Region
 
-
 # A yes/no filter whose empty choice reads "All" rather than Django's "Unknown".
 ALL_YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
 

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dgov.accounts.validators import validate_credit_code, validate_id_number, validate_phone
 from dgov.accounts.models import Role, RoleAssignment, User, UserKind
 from dgov.accounts.permissions import permission_label
+from dgov.accounts.validators import validate_credit_code, validate_id_number, validate_phone
 from dgov.orgs.models import Department, Region, RegionLevel
 
 
@@ -43,7 +43,8 @@ class RegionChoiceField(forms.ModelChoiceField):
 class _PasswordPair(forms.Form):
     password = forms.CharField(label=_("Password"), max_length=256,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text=_("At least 10 characters, mixing at least 3 of: lower-case, capitals, digits, symbols."))
+                               help_text=_("At least 10 characters, mixing at least 3 of: lower-case, capitals, "
+                                           "digits, symbols."))
     password2 = forms.CharField(label=_("Repeat the password"), max_length=256,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 

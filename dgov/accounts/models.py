@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
+from dgov.accounts.validators import mask_phone
 from dgov.core.models import BaseModel
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, RestrictedQuerySet, ScopeSpec
-from dgov.accounts.validators import mask_phone
 from dgov.crypto.fields import EncryptedTextField
 from dgov.orgs.models import Department, Region
 

@@ -1,6 +1,8 @@
-"""Built-in roles (names and descriptions are data, in Chinese like the department list). `dgov init` keeps them in line with these definitions (new permissions are
-added, removed ones withdrawn); cities add their own roles in the UI. The three administrative
-roles follow the MLPS separation of duties (system / security / audit administrators)."""
+"""Built-in roles (names and descriptions are data, in Chinese like the department list).
+
+`dgov init` keeps them in line with these definitions (new permissions are added, removed ones
+withdrawn) and nobody can change them in the platform; cities add their own roles in the UI. The
+three administrative roles follow the MLPS separation of duties (system / security / audit)."""
 
 from django.contrib.auth.models import Permission
 from django.db import transaction

@@ -24,18 +24,35 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from dgov.accounts.models import (
-    ApiToken, Enterprise, EnterpriseAgent, NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind,
+    ApiToken,
+    Enterprise,
+    EnterpriseAgent,
+    NaturalPerson,
+    Role,
+    RoleAssignment,
+    TotpDevice,
+    User,
+    UserKind,
 )
 from dgov.accounts.permissions import RoleScopeResolver, forget_grants
 from dgov.accounts.selectors import requires_second_factor
 from dgov.accounts.validators import (
-    normalize_phone, validate_credit_code, validate_id_number, validate_phone,
+    normalize_phone,
+    validate_credit_code,
+    validate_id_number,
+    validate_phone,
 )
 from dgov.core import audit
 from dgov.core.audit import Target
 from dgov.core.cache import IDENTITY, ProcessCache
 from dgov.core.errors import (
-    AccountLocked, AuthenticationFailed, Conflict, OtpInvalid, OtpRequired, PermissionDenied, ValidationError,
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    OtpInvalid,
+    OtpRequired,
+    PermissionDenied,
+    ValidationError,
 )
 from dgov.core.metrics import LOGINS
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, require_in_scope

@@ -16,16 +16,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dgov.accounts import selectors, services
+from dgov.accounts.filtersets import ApiTokenFilterSet, UserFilterSet
 from dgov.accounts.forms import (
-    AgentForm, ChangePasswordForm, LoginForm, OtpForm, PasswordResetRequestForm, RegisterCitizenForm, RegisterEnterpriseForm,
-    RoleAssignmentForm, RoleForm, SetPasswordForm, TokenCreateForm, UserCreateForm, UserForm,
+    AgentForm,
+    ChangePasswordForm,
+    LoginForm,
+    OtpForm,
+    PasswordResetRequestForm,
+    RegisterCitizenForm,
+    RegisterEnterpriseForm,
+    RoleAssignmentForm,
+    RoleForm,
+    SetPasswordForm,
+    TokenCreateForm,
+    UserCreateForm,
+    UserForm,
 )
 from dgov.accounts.models import ApiToken, EnterpriseAgent, Role, RoleAssignment, TotpDevice, User
-from dgov.accounts.filtersets import ApiTokenFilterSet, UserFilterSet
 from dgov.accounts.tables import ApiTokenTable, RoleAssignmentTable, RoleTable, UserTable
 from dgov.core import audit
 from dgov.core.errors import (
-    AccountLocked, AuthenticationFailed, DgovError, OtpInvalid, OtpRequired, PermissionDenied,
+    AccountLocked,
+    AuthenticationFailed,
+    DgovError,
+    OtpInvalid,
+    OtpRequired,
+    PermissionDenied,
 )
 from dgov.core.forms import apply_error
 from dgov.core.permissions import get_scoped, has_permission

@@ -2,7 +2,12 @@ from ninja import Query, Router
 
 from dgov.calendars.models import CalendarDay
 from dgov.calendars.schemas import (
-    CalendarDayFilter, CalendarDayIn, CalendarDayOut, CalendarDayPatch, DeadlineOut, DeadlineQuery,
+    CalendarDayFilter,
+    CalendarDayIn,
+    CalendarDayOut,
+    CalendarDayPatch,
+    DeadlineOut,
+    DeadlineQuery,
 )
 from dgov.calendars.selectors import add_working_days
 from dgov.core.api import READ_ERRORS, crud_router

@@ -27,11 +27,11 @@ from ninja.throttling import SimpleRateThrottle
 
 from dgov.core import audit
 from dgov.core.context import current
+from dgov.core.errors import DgovError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from dgov.core.middleware import client_ip
 from dgov.core.models import AuditEntry
-from dgov.core.schemas import AuditEntryOut, AuditFilter
-from dgov.core.errors import DgovError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from dgov.core.permissions import get_scoped, require_permission
+from dgov.core.schemas import AuditEntryOut, AuditFilter
 from dgov.core.services import delete_object, save_object
 
 log = logging.getLogger("dgov.api")

@@ -8,8 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self):
-        from dgov.core import checks  # noqa: F401  (registers deployment checks)
-        from dgov.core import nav
+        from dgov.core import (
+            checks,  # noqa: F401  (registers deployment checks)
+            nav,
+        )
         from dgov.core.models import AuditEntry
 
         nav.register("system", _("Audit log"), "core:auditentry_list", perm=(AuditEntry, "view"), order=90)

@@ -241,7 +241,7 @@ def verify(chunk_size: int = 2000) -> VerifyResult:
         if first is None:
             first, first_id = entry.seq, entry.pk
 
-        def broken(reason, entry=entry):
+        def broken(reason, entry=entry, checked=checked, first=first):
             return VerifyResult(False, checked, first, entry.seq, entry.seq, entry.pk, reason)
 
         if entry.seq != expected_seq:

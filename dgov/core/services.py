@@ -17,7 +17,8 @@ def _verb_action(instance, verb: str) -> str:
 
 def save_object(*, actor, instance, fields: list[str] | None = None, m2m: dict | None = None):
     """Create or update `instance` as `actor`. `fields` limits what is compared for the audit diff
-    (default: every concrete field but the key and automatic timestamps); `m2m` maps many-to-many field names to their new values."""
+    (default: every concrete field but the key and automatic timestamps); `m2m` maps many-to-many field
+    names to their new values."""
     with transaction.atomic():
         is_new = instance._state.adding
         require_in_scope(actor, "add" if is_new else "change", instance)

@@ -8,7 +8,13 @@ from dgov.core.errors import DgovError, ValidationError
 from dgov.orgs import selectors, services
 from dgov.orgs.models import Department, ManagementArea
 from dgov.orgs.schemas import (
-    DepartmentFilter, DepartmentIn, DepartmentOut, DepartmentPatch, ManagementAreaOut, RegionListQuery, RegionOut,
+    DepartmentFilter,
+    DepartmentIn,
+    DepartmentOut,
+    DepartmentPatch,
+    ManagementAreaOut,
+    RegionListQuery,
+    RegionOut,
     RegionPage,
 )
 

@@ -7,7 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from .support import (
-    NAV_ZH, SECTION_URLS, invalid_id_number, log_in, screenshot, totp_code, valid_id_number,
+    NAV_ZH,
+    SECTION_URLS,
+    invalid_id_number,
+    log_in,
+    screenshot,
+    totp_code,
+    valid_id_number,
 )
 
 pytestmark = pytest.mark.e2e

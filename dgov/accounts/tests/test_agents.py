@@ -4,8 +4,8 @@ import pytest
 
 from dgov.accounts import services
 from dgov.accounts.models import EnterpriseAgent, UserKind
-from dgov.accounts.validators import credit_code_check_char
 from dgov.accounts.testing import PASSWORD, make_citizen, make_user, valid_id_number
+from dgov.accounts.validators import credit_code_check_char
 from dgov.core.errors import PermissionDenied, ValidationError
 from dgov.core.models import AuditEntry
 
@@ -13,7 +13,8 @@ from dgov.core.models import AuditEntry
 @pytest.fixture
 def enterprise_user(db):
     return services.register_enterprise(
-        username="t_ent", password=PASSWORD, enterprise_name="测试铜业有限公司", credit_code="91360603MA35H2E2X" + credit_code_check_char("91360603MA35H2E2X"),
+        username="t_ent", password=PASSWORD, enterprise_name="测试铜业有限公司",
+        credit_code="91360603MA35H2E2X" + credit_code_check_char("91360603MA35H2E2X"),
         legal_representative="周某", phone="13800000001")
 
 

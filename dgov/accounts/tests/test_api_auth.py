@@ -13,7 +13,13 @@ from dgov.accounts import services
 from dgov.accounts.models import ApiToken, NaturalPerson, TotpDevice, User
 from dgov.accounts.testing import PASSWORD, TOTP_SECRET, api_client, valid_id_number
 from dgov.accounts.tests.support import (
-    TOTP_NOW, database_cells_containing, freeze_totp_clock, last_audit, make_otp_admin, post_json, totp_code,
+    TOTP_NOW,
+    database_cells_containing,
+    freeze_totp_clock,
+    last_audit,
+    make_otp_admin,
+    post_json,
+    totp_code,
 )
 from dgov.core.errors import AccountLocked, AuthenticationFailed
 from dgov.core.models import AuditEntry

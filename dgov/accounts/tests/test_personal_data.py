@@ -8,7 +8,11 @@ from django.test import Client
 from dgov.accounts.models import NaturalPerson, User
 from dgov.accounts.testing import api_client, valid_id_number
 from dgov.accounts.tests.support import (
-    database_cells_containing, last_audit, make_county_citizen, make_identity_officer, post_json,
+    database_cells_containing,
+    last_audit,
+    make_county_citizen,
+    make_identity_officer,
+    post_json,
 )
 from dgov.core.models import AuditEntry
 from dgov.crypto.fields import PREFIX, blind_index

@@ -9,8 +9,16 @@ from dgov.accounts.models import Enterprise, NaturalPerson, User
 from dgov.accounts.testing import make_citizen, valid_id_number
 from dgov.accounts.tests.support import CJK, post_json
 from dgov.accounts.validators import (
-    _USCC_ALPHABET, _USCC_WEIGHTS, CharacterClassValidator, credit_code_check_char, id_number_check_char,
-    mask_id_number, mask_phone, validate_credit_code, validate_id_number, validate_phone,
+    _USCC_ALPHABET,
+    _USCC_WEIGHTS,
+    CharacterClassValidator,
+    credit_code_check_char,
+    id_number_check_char,
+    mask_id_number,
+    mask_phone,
+    validate_credit_code,
+    validate_id_number,
+    validate_phone,
 )
 from dgov.core.models import AuditEntry
 from dgov.core.testing import assert_error

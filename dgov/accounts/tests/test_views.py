@@ -13,7 +13,12 @@ from dgov.accounts.middleware import SESSION_KEY
 from dgov.accounts.models import ApiToken, NaturalPerson, Role, RoleAssignment, TotpDevice, User
 from dgov.accounts.testing import PASSWORD, department, grant, make_user, region
 from dgov.accounts.tests.support import (
-    CJK, TOTP_NOW, freeze_totp_clock, last_audit, make_otp_admin, totp_code,
+    CJK,
+    TOTP_NOW,
+    freeze_totp_clock,
+    last_audit,
+    make_otp_admin,
+    totp_code,
 )
 from dgov.core.models import AuditEntry
 
@@ -455,7 +460,7 @@ def test_unlock_on_a_user_page(world):
     clerk = make_user("yj_clerk", department_code="360603903")
     User.objects.filter(pk=clerk.pk).update(locked_until=timezone.now() + timedelta(minutes=10))
     client = signed_in(world.yujiang_admin)
-    assert "unlock".encode() in client.get(f"/system/users/{clerk.pk}/").content
+    assert b"unlock" in client.get(f"/system/users/{clerk.pk}/").content
     client.post(f"/system/users/{clerk.pk}/", {"action": "unlock"})
     assert not User.objects.get(pk=clerk.pk).is_locked
     assert AuditEntry.objects.filter(action="accounts.user.unlock", actor_id=world.yujiang_admin.pk).exists()

@@ -177,8 +177,9 @@ def test_deadline(world, start, days, deadline):
     assert body == {"start": start, "days": days, "deadline": deadline}
 
 
-@pytest.mark.parametrize("query", ["start=2025-02-30&days=1", "days=1", "start=2025-01-01", "start=2025-01-01&days=3651",
-                                   "start=2025-01-01&days=-3651", "start=yesterday&days=1"])
+@pytest.mark.parametrize("query", ["start=2025-02-30&days=1", "days=1", "start=2025-01-01",
+                                   "start=2025-01-01&days=3651", "start=2025-01-01&days=-3651",
+                                   "start=yesterday&days=1", "start=0013-12-15&days=-2796"])
 def test_deadline_bad_input(world, query):
     body = assert_error(api_client(world.citizen).get(f"/api/v1/calendar/deadline?{query}"), 422, "invalid")
     assert body["details"]

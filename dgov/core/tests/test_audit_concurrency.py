@@ -37,7 +37,7 @@ def restore_reference_data(django_db_blocker):
 
 def _assert_one_chain(before: int, rows: list, expected: int) -> None:
     assert [r[0] for r in rows] == list(range(before + 1, before + 1 + expected))
-    for prev, row in zip(rows, rows[1:]):
+    for prev, row in zip(rows, rows[1:], strict=False):
         assert row[1] == prev[2]
     assert len({r[2] for r in rows}) == expected
 

@@ -7,8 +7,15 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from dgov.crypto.primitives import (
-    GCM_NONCE_BYTES, GCM_TAG_BYTES, DecryptionError, constant_time_equal, hmac_sm3, random_bytes, sm3,
-    sm4_gcm_decrypt, sm4_gcm_encrypt,
+    GCM_NONCE_BYTES,
+    GCM_TAG_BYTES,
+    DecryptionError,
+    constant_time_equal,
+    hmac_sm3,
+    random_bytes,
+    sm3,
+    sm4_gcm_decrypt,
+    sm4_gcm_encrypt,
 )
 
 # GB/T 32905-2016, appendix A: example 1 ("abc") and example 2 ("abcd" x 16, 512 bits).

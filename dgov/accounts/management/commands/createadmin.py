@@ -12,7 +12,6 @@ from dgov.core import audit
 from dgov.core.context import RequestContext, use_context
 from dgov.core.errors import ValidationError
 
-
 # The MLPS separation of duties: the operator creates one account per administrative duty.
 KINDS = {
     "system": (["city_admin", "security_admin"], "system + security administrator"),

@@ -2,11 +2,11 @@ import gc
 import os
 
 from django.conf import settings
-from gunicorn.app.base import BaseApplication
-from django.core.management import call_command
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from gunicorn.app.base import BaseApplication
 
 from dgov.core.views_health import migrations_pending
 from dgov.crypto.keys import verify_master_key
