@@ -19,7 +19,8 @@ COMMANDS = {
     "init": ("init", "migrate and load reference data (regions, departments, roles, calendar); --demo adds demo data"),
     "serve": ("serve", "run the production server (multi-worker gunicorn, static files served by the app)"),
     "demo": ("demo", "init --demo, print the demo logins, then serve on http://127.0.0.1:8000"),
-    "createadmin": ("createadmin", "create the first administrator (system + security roles, TOTP)"),
+    "createadmin": ("createadmin", "create an administrator with TOTP: --kind system (default), auditor or "
+                                   "identity, optionally --region CODE"),
     "token": ("token", "API tokens: `dgov token create USERNAME` prints a new token as the last line"),
     "totp": ("totp", "print the current one-time code of a demo account"),
     "audit": ("audit", "audit log: `verify` the SM3 hash chain (exit 1 and the broken entry), `export`, `purge`"),

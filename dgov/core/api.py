@@ -173,6 +173,8 @@ class DgovAPI(NinjaAPI):
         code = {400: "bad_request", 403: "csrf_failed", 405: "method_not_allowed", 413: "too_large",
                 429: "throttled"}.get(exc.status_code, "error")
         message = str(exc)
+        if code == "throttled":
+            message = _("Too many requests from your network address; wait a minute and try again.")
         if code == "csrf_failed":  # ninja's session auth raises this when the CSRF token is missing
             message = _("The CSRF token is missing or wrong: send the X-CSRFToken header with session logins.")
         err = DgovError(message, code=code)

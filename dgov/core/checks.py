@@ -92,6 +92,22 @@ def _database():
     return OK, f"{connection.vendor} {version} reachable"
 
 
+@check("cache")
+def _cache():
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    if backend != "RedisCache":
+        return OK, "per process (one node); set DGOV_REDIS_URL to share it between nodes"
+    from django.core.cache import cache
+
+    try:
+        cache.set("dgov:check", "ok", timeout=10)
+        if cache.get("dgov:check") != "ok":
+            return FAIL, "Redis answered but did not keep a value"
+    except Exception as exc:  # any client error means the shared cache is unusable; say which
+        return FAIL, f"Redis unreachable ({type(exc).__name__}): every API call depends on it"
+    return OK, "Redis (shared by every node)"
+
+
 @check("migrations")
 def _migrations():
     from dgov.core.views_health import migrations_pending

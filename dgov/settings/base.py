@@ -1,19 +1,5 @@
-"""dgov settings. Every value comes from a DGOV_* environment variable with a safe default.
-
-| variable                 | default                                   |
-|--------------------------|-------------------------------------------|
-| DGOV_DATA_DIR            | ./var                                     |
-| DGOV_DATABASE_URL        | sqlite:///$DGOV_DATA_DIR/dgov.sqlite3 (WAL) |
-| DGOV_SECRET_KEY          | generated once into $DGOV_DATA_DIR/secret.key |
-| DGOV_MASTER_KEY_FILE     | $DGOV_DATA_DIR/master.key (generated once) |
-| DGOV_DEBUG               | off                                       |
-| DGOV_ALLOWED_HOSTS       | 127.0.0.1,localhost                       |
-| DGOV_SECURE_COOKIES      | on                                        |
-| DGOV_BEHIND_TLS_PROXY    | off (trust X-Forwarded-Proto from nginx)  |
-| DGOV_IDLE_TIMEOUT_MINUTES| 30 (officials)                            |
-| DGOV_AUDIT_RETENTION_DAYS| 180 (never less)                          |
-| DGOV_LOG_LEVEL           | INFO                                      |
-"""
+"""dgov settings. Every value comes from a DGOV_* environment variable with a safe default;
+docs/deployment.md lists them all with their meaning."""
 
 from pathlib import Path
 

@@ -124,3 +124,18 @@ def test_dates_out_of_range_are_input_errors(world):
     assert_error(client.get("/api/v1/audit/entries?until=2024-09-06T02:08:49%2B21:01"), 422, "invalid")
     assert client.get("/api/v1/audit/entries?until=2024-09-06T02:08:49%2B08:00").status_code == 200
     assert_error(client.get("/api/v1/calendar/deadline?start=0013-12-15&days=-2796"), 422, "invalid")
+
+
+def test_edge_errors_speak_chinese_by_default(world, monkeypatch):
+    from dgov.accounts.testing import api_client
+    from dgov.core.api import LoginRateThrottle
+
+    client = api_client(world.admin)
+    assert "不支持" in client.delete("/api/v1/me").json()["message"]
+    assert "NUL" in client.get("/api/v1/users?q=%00").json()["message"]
+    assert "空字符" in client.get("/api/v1/users?q=%00").json()["message"]
+    monkeypatch.setattr(LoginRateThrottle, "allow_request", lambda self, request: False)
+    monkeypatch.setattr(LoginRateThrottle, "wait", lambda self: 30)
+    body = Client().post("/api/v1/auth/token", data=json.dumps({"username": "x", "password": "y"}),
+                         content_type="application/json").json()
+    assert body["code"] == "throttled" and "请求过多" in body["message"]

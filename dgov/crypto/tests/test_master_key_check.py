@@ -51,3 +51,17 @@ def test_a_different_key_is_refused(db, key_file, monkeypatch):
     keys.master_key.cache_clear()
     with pytest.raises(keys.MasterKeyMismatch):
         keys.verify_master_key()
+
+
+def test_audit_verify_names_a_key_problem_instead_of_blaming_the_entries(db, key_file, monkeypatch):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    monkeypatch.delenv("DGOV_MASTER_KEY", raising=False)
+    MasterKeyCheck.objects.all().delete()
+    keys.ensure_master_key()
+    monkeypatch.setenv("DGOV_MASTER_KEY", "cd" * 32)
+    keys.master_key.cache_clear()
+    keys.purpose_key.cache_clear()
+    with pytest.raises(CommandError, match="does not match"):
+        call_command("audit", "verify")

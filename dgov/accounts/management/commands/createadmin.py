@@ -10,7 +10,8 @@ from dgov.accounts.models import Role, RoleAssignment, TotpDevice, User, UserKin
 from dgov.accounts.services import new_user, totp_uri
 from dgov.core import audit
 from dgov.core.context import RequestContext, use_context
-from dgov.core.errors import ValidationError
+from dgov.core.errors import DgovError, ValidationError
+from dgov.orgs.selectors import region_get
 
 # The MLPS separation of duties: the operator creates one account per administrative duty.
 KINDS = {
@@ -31,9 +32,17 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
         parser.add_argument("--real-name", default="")
         parser.add_argument("--password", help="omit to be asked (recommended: it stays out of shell history)")
+        parser.add_argument("--region", help="limit the duty to this region and below (6 or 12-digit code, e.g. "
+                                             "360603 for 余江区); default: all data")
 
-    def handle(self, *args, kind, username, real_name, password, **options):
+    def handle(self, *args, kind, username, real_name, password, region=None, **options):
         roles, title = KINDS[kind]
+        scope_region = None
+        if region:
+            try:
+                scope_region = region_get(region)
+            except DgovError as exc:
+                raise CommandError(f"--region {region}: {exc.message}") from None
         if User.objects.filter(username=username).exists():
             raise CommandError(f"user {username!r} exists already")
         if Role.objects.filter(code__in=roles).count() != len(roles):
@@ -48,14 +57,16 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from None
         with use_context(RequestContext(source="cli")), transaction.atomic():
             try:
-                user = new_user(username, password, kind=UserKind.OFFICIAL, real_name=real_name)
+                user = new_user(username, password, kind=UserKind.OFFICIAL, real_name=real_name,
+                                region=scope_region)
             except (DjangoValidationError, ValidationError) as exc:
                 raise CommandError(str(exc)) from None
             for code in roles:
-                RoleAssignment.objects.create(user=user, role=Role.objects.get(code=code), scope_kind="all")
+                RoleAssignment.objects.create(user=user, role=Role.objects.get(code=code),
+                                              scope_kind="region" if scope_region else "all", region=scope_region)
             device = TotpDevice.objects.create(user=user, secret=pyotp.random_base32(), confirmed=True)
             audit.record("accounts.user.create", user, changes={"roles": roles})
-        self.stdout.write(f"created {username} ({title}, all data)")
+        self.stdout.write(f"created {username} ({title}, {scope_region.name if scope_region else 'all data'})")
         self.stdout.write("Add this to an authenticator app now; it is not shown again:")
         self.stdout.write(f"  secret: {device.secret}")
         self.stdout.write(f"  uri:    {totp_uri(device)}")

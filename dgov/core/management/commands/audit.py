@@ -1,5 +1,6 @@
 import sys
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from dgov.core import audit
@@ -7,6 +8,7 @@ from dgov.core.context import RequestContext, use_context
 from dgov.core.importexport import export_response
 from dgov.core.models import AuditEntry
 from dgov.core.tables import AuditEntryTable
+from dgov.crypto.keys import verify_master_key
 
 
 class Command(BaseCommand):
@@ -23,6 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         if action == "verify":
+            try:
+                verify_master_key()  # a wrong key would make every entry look edited
+            except ImproperlyConfigured as exc:
+                raise CommandError(str(exc)) from None
             result = audit.verify()
             if result.ok:
                 self.stdout.write(f"audit chain intact: {result.checked} entries"
