@@ -41,7 +41,8 @@ class Command(BaseCommand):
         if not (settings.STATIC_ROOT / "staticfiles.json").exists():
             call_command("collectstatic", interactive=False, verbosity=0)
         connections.close_all()  # no connection may cross the fork into the workers
-        self.stdout.write(f"dgov serving on http://{host}:{port}/ with {workers} workers × {threads} threads")
+        self.stdout.write(f"dgov serving on http://{host}:{port}/ with {workers} workers × {threads} "
+                          f"thread{'' if threads == 1 else 's'} each")
         self.stdout.flush()
         DgovServer({
             "bind": f"{host}:{port}",
