@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
@@ -33,20 +34,30 @@ def _shared() -> bool:
 class Generation:
     def __init__(self, name: str):
         self.name = name
+        self._dir = self._file = None
 
     @property
-    def path(self):
-        return settings.DGOV_CACHE_DIR / f"{self.name}.generation"
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def file(self) -> str:
+        # Read on every request: keep the joined path as a string (a pathlib.Path per call cost
+        # more than the stat itself), rebuilt only if the setting changes.
+        if self._dir is not settings.DGOV_CACHE_DIR:
+            self._dir = settings.DGOV_CACHE_DIR
+            self._file = os.path.join(self._dir, f"{self.name}.generation")
+        return self._file
 
     def current(self):
         if _shared():
             value = shared_cache.get(f"dgov:generation:{self.name}")
             return value if value is not None else self._bump_shared()
         try:
-            st = os.stat(self.path)
+            st = os.stat(self.file)
         except FileNotFoundError:
             self.bump()
-            st = os.stat(self.path)
+            st = os.stat(self.file)
         return st.st_ino, st.st_mtime_ns
 
     def _bump_shared(self):

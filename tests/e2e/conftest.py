@@ -220,25 +220,23 @@ def browsing(browser, server):
         pytest.fail("Content Security Policy violations:\n" + "\n".join(f"{u}: {t}" for _, t, u in violations))
 
 
-@pytest.fixture(scope="package")
-def admin_state(browser, server) -> dict:
-    """A logged-in browser state of the demo `admin` (password + TOTP), reused by the tests that
-    only need an administrator's session (one code per login: see support.totp_code)."""
+def _logged_in_state(browser, server, username: str) -> dict:
+    """A logged-in browser state (password + TOTP), reused by the tests that only need that
+    user's session: the server accepts each one-time code once (see support.totp_code)."""
     b = Browsing(browser, server)
     try:
         page = b.page()
-        log_in(page, server.accounts["admin"])
+        log_in(page, server.accounts[username])
         return page.context.storage_state()
     finally:
         b.close()
+
+
+@pytest.fixture(scope="package")
+def admin_state(browser, server) -> dict:
+    return _logged_in_state(browser, server, "admin")
 
 
 @pytest.fixture(scope="package")
 def yujiang_state(browser, server) -> dict:
-    b = Browsing(browser, server)
-    try:
-        page = b.page()
-        log_in(page, server.accounts["yujiang_admin"])
-        return page.context.storage_state()
-    finally:
-        b.close()
+    return _logged_in_state(browser, server, "yujiang_admin")
