@@ -25,13 +25,13 @@ _region_pages = ProcessCache("region-pages", maxsize=5000, ttl=3600)
 
 
 @regions_router.get("", response={200: RegionPage, **READ_ERRORS}, operation_id="list_regions")
-def list_regions(request, query: RegionListQuery = Query(...), page: Pagination.Input = Query(...)):
+def list_regions(request, query: RegionListQuery = Query(...)):
     """Regions (reference data, readable by every signed-in user): `within` a region's subtree,
     at one `level`; `limit`/`offset` pages. Pages are cached per process until a region changes."""
     within = selectors.normalize_region_code(query.within) if query.within else None
-    key = (within, query.level, page.limit, page.offset)
+    key = (within, query.level, query.limit, query.offset)
     return cached_json(_region_pages, key, REFERENCE.current(), RegionPage,
-                       lambda: selectors.region_page(within, query.level, page.limit, page.offset))
+                       lambda: selectors.region_page(within, query.level, query.limit, query.offset))
 
 
 @regions_router.get("/{code}", response={200: RegionOut, **READ_ERRORS}, operation_id="get_region")
