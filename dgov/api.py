@@ -3,12 +3,13 @@
 from ninja.security import SessionAuth
 
 from dgov import __version__
-from dgov.accounts.api import BearerTokenAuth
+from dgov.accounts.api import BearerTokenAuth, applications_router
 from dgov.accounts.api import auth_router as accounts_auth_router
 from dgov.accounts.api import router as accounts_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
 from dgov.core.api import DgovAPI, audit_router
+from dgov.kms.api import router as crypto_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
 
 api = DgovAPI(
@@ -32,3 +33,5 @@ api.add_router("/departments", departments_router)
 api.add_router("/calendar/days", calendar_days_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/audit", audit_router)
+api.add_router("/applications", applications_router)
+api.add_router("/crypto", crypto_router)

@@ -7,6 +7,7 @@
     dgov token create USER      print a new API token (last line)
     dgov totp USER              current one-time code of a demo account
     dgov audit verify|export|purge
+    dgov kms list|rotate NAME|rewrap-fields
     dgov check                  deployment self-check
     dgov manage ...             any Django management command
 """
@@ -24,6 +25,8 @@ COMMANDS = {
     "token": ("token", "API tokens: `dgov token create USERNAME` prints a new token as the last line"),
     "totp": ("totp", "print the current one-time code of a demo account"),
     "audit": ("audit", "audit log: `verify` the SM3 hash chain (exit 1 and the broken entry), `export`, `purge`"),
+    "kms": ("kms", "cryptography service keys: `list`, `rotate NAME`, `rewrap-fields` (re-encrypt personal data "
+                   "under the latest field key)"),
     "check": ("selfcheck", "deployment self-check (secret, keys, debug, database, migrations, crypto, CJK font, …)"),
     "manage": (None, "run any Django management command, e.g. `dgov manage shell`"),
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("dgov.orgs.urls")),
     path("", include("dgov.calendars.urls")),
     path("", include("dgov.notifications.urls")),
+    path("", include("dgov.kms.urls")),
     path("", include("dgov.core.urls")),
     path("workbench/", include("dgov.workbench.urls")),
     path("", include("dgov.portal.urls")),

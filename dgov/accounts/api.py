@@ -1,12 +1,19 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
 from dgov.accounts import selectors, services
+from dgov.accounts.models import Application
 from dgov.accounts.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationPatch,
+    ApplicationTokenIn,
+    ApplicationTokenOut,
     MeOut,
     PersonalDataOut,
     RegisteredOut,
@@ -16,10 +23,22 @@ from dgov.accounts.schemas import (
     UserFilter,
     UserOut,
 )
-from dgov.core.api import READ_ERRORS, LoginRateThrottle, Pagination, actor_of, cached_json, errors
+from dgov.core.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    LoginRateThrottle,
+    Pagination,
+    actor_of,
+    by_natural_key,
+    cached_json,
+    crud_router,
+    errors,
+)
 from dgov.core.cache import IDENTITY, REFERENCE, ProcessCache
 from dgov.core.context import current
-from dgov.core.errors import DgovError, ValidationError
+from dgov.core.errors import Conflict, DgovError, ValidationError
+from dgov.core.permissions import get_scoped
+from dgov.orgs.models import Department
 from dgov.orgs.selectors import region_get
 
 
@@ -114,3 +133,39 @@ def get_personal_data(request, user_id: int):
     return selectors.personal_data(actor_of(request), user_id)
 
 
+# --- applications: service accounts that call the API with tokens --------------------------------
+
+def _resolve_application(data: dict) -> dict:
+    values = dict(data)
+    if "department" in values:
+        values["department"] = by_natural_key(Department, "department", _("No department has this code."),
+                                              code=values.pop("department"))
+    return values
+
+
+def _save_application(*, actor, instance):
+    if instance._state.adding:
+        return services.application_create(actor=actor, code=instance.code, name=instance.name,
+                                           department=instance.department, description=instance.description)
+    return services.application_update(actor=actor, application=instance)
+
+
+applications_router = crud_router(
+    model=Application, out_schema=ApplicationOut, in_schema=ApplicationIn, patch_schema=ApplicationPatch,
+    lookup="code", lookup_type=str, resolve=_resolve_application, save=_save_application,
+    delete=lambda *, actor, instance: services.application_deactivate(actor=actor, application=instance),
+    queryset=lambda: Application.objects.select_related("department", "account"), tags=["applications"])
+
+
+@applications_router.post("/{code}/tokens", response={201: ApplicationTokenOut, **WRITE_ERRORS},
+                          operation_id="create_application_token")
+def create_application_token(request, code: str, payload: ApplicationTokenIn):
+    """Issue an API token for the application (shown once; revoke it under API tokens)."""
+    actor = actor_of(request)
+    app = get_scoped(actor, "change", Application.objects.select_related("account", "department"), code=code)
+    if not app.account.is_active:
+        raise Conflict(_("The application is deactivated: no tokens are issued for it."), code="application_inactive")
+    token, plaintext = services.token_create(
+        user=app.account, name=payload.name, actor=actor,
+        lifetime=timedelta(days=payload.days) if payload.days else None)
+    return Status(201, {"token": plaintext, "expires_at": token.expires_at})

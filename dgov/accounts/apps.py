@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Unified identity")
 
     def ready(self):
-        from dgov.accounts.models import ApiToken, Role, RoleAssignment, User
+        from dgov.accounts.models import ApiToken, Application, Role, RoleAssignment, User
         from dgov.core import nav
         from dgov.core.cache import IDENTITY, invalidate_on_audit
 
@@ -20,6 +20,8 @@ class AccountsConfig(AppConfig):
         nav.register("system", _("Role assignments"), "accounts:roleassignment_list",
                      perm=(RoleAssignment, "view"), order=30)
         nav.register("system", _("API tokens"), "accounts:apitoken_list", perm=(ApiToken, "view"), order=35)
+        nav.register("system", _("Applications"), "accounts:application_list", perm=(Application, "view"),
+                     order=37)
 
     def load_reference(self, out, *, update=False):
         # Built-in roles are defined by the platform and always brought in line, whatever `update` says.

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dgov.accounts.models import ApiToken, User, UserKind
+from dgov.accounts.models import ApiToken, Application, User, UserKind
 from dgov.orgs.models import Region
 
 # A yes/no filter whose empty choice reads "All" rather than Django's "Unknown".
@@ -39,3 +39,15 @@ class ApiTokenFilterSet(django_filters.FilterSet):
 
     def filter_active(self, qs, name, value):
         return qs.filter(revoked_at__isnull=value)
+
+
+class ApplicationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    active = django_filters.BooleanFilter(label=_("Active"), field_name="account__is_active", widget=ALL_YES_NO)
+
+    class Meta:
+        model = Application
+        fields = ["q", "active"]
+
+    def search(self, qs, name, value):
+        return qs.filter(Q(code__icontains=value) | Q(name__icontains=value))

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dgov.accounts.models import Role, RoleAssignment, User, UserKind
+from dgov.accounts.models import Application, Role, RoleAssignment, User, UserKind
 from dgov.accounts.permissions import permission_label
 from dgov.accounts.validators import validate_credit_code, validate_id_number, validate_phone
+from dgov.core.permissions import resolver
 from dgov.orgs.models import Department, Region, RegionLevel
 
 
@@ -217,3 +218,44 @@ class AgentForm(forms.Form):
     valid_until = forms.DateField(label=_("Valid until"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text=_("Leave empty for an authorisation without end date."))
+
+
+# --- applications -----------------------------------------------------------------------------
+
+def departments_for(user, model, action: str):
+    """The departments in which `user` may `action` a `model` whose scope is its owning department:
+    a pick list that offers nothing the service would refuse."""
+    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
+               if resolver().allows(user, action, model(department=d))]
+    return Department.objects.filter(pk__in=allowed).order_by("path")
+
+
+class ApplicationForm(forms.ModelForm):
+    """An application's name and description; its code, department and account stay as created."""
+
+    class Meta:
+        model = Application
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ApplicationCreateForm(forms.ModelForm):
+    code = forms.RegexField(
+        label=_("Code"), regex=r"^[a-z0-9][a-z0-9-]+$", min_length=2, max_length=50,
+        error_messages={"invalid": _("Use lowercase letters, digits and hyphens, e.g. yt-case-system.")},
+        help_text=_("Lowercase letters, digits and hyphens, e.g. yt-case-system. Its service account is "
+                    "app.<code>; the code cannot be changed."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    department = DepartmentChoiceField(label=_("Owning department"), queryset=Department.objects.none())
+
+    class Meta:
+        model = Application
+        fields = ["code", "name", "department", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments_for(user, Application, "add")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 from dgov.accounts.validators import mask_phone
 from dgov.core.models import BaseModel
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, RestrictedQuerySet, ScopeSpec
-from dgov.crypto.fields import EncryptedTextField
+from dgov.crypto.fields import EncryptedTextField, register_blind_index
 from dgov.orgs.models import Department, Region
 
 
@@ -20,6 +20,7 @@ class UserKind(models.TextChoices):
     CITIZEN = "citizen", _("natural person")
     ENTERPRISE = "enterprise", _("legal person")
     OFFICIAL = "official", _("official")
+    APPLICATION = "application", _("application")
 
 
 class UserManager(BaseUserManager.from_queryset(RestrictedQuerySet)):
@@ -136,6 +137,33 @@ class Enterprise(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+class Application(BaseModel):
+    """A government information system that calls the platform's API on its own behalf (the
+    exchange gateway, a county's case system…). Its login is a service account of kind
+    "application" with no password: it authenticates only with API tokens an administrator
+    issues, and may do only what is granted to it explicitly (e.g. key policies)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True,
+                            help_text=_("Lowercase letters, digits and hyphens, e.g. yt-case-system."))
+    name = models.CharField(_("name"), max_length=100)
+    department = models.ForeignKey(Department, models.PROTECT, related_name="applications",
+                                   verbose_name=_("owning department"))
+    description = models.TextField(_("description"), blank=True)
+    account = models.OneToOneField(User, models.PROTECT, related_name="application", editable=False,
+                                   verbose_name=_("service account"))
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    scope = ScopeSpec(region="department__region", department="department")
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
 
 
 class EnterpriseAgent(BaseModel):
@@ -276,3 +304,8 @@ class TotpDevice(BaseModel):
 
     def __str__(self):
         return f"TOTP ({self.user})"
+
+
+# Rotating a blind-index key re-indexes these columns (dgov.crypto.fields.rebuild_blind_index).
+register_blind_index("phone", "accounts.User", "phone", "phone_index")
+register_blind_index("id_number", "accounts.NaturalPerson", "id_number", "id_number_index")

@@ -13,7 +13,7 @@ from dgov.core import audit
 BUILTIN_ROLES = {
     "city_admin": {
         "name": "系统管理员",
-        "description": "管理账号、部门、行政区划、工作日历和消息发件箱。",
+        "description": "管理账号、部门、行政区划、工作日历、消息发件箱、应用系统和密钥。",
         "requires_2fa": True,
         "perms": [
             "accounts.view_user", "accounts.add_user", "accounts.change_user",
@@ -24,6 +24,10 @@ BUILTIN_ROLES = {
             "calendars.view_calendarday", "calendars.add_calendarday", "calendars.change_calendarday",
             "calendars.delete_calendarday",
             "notifications.view_outboxmessage",
+            "accounts.view_application", "accounts.add_application", "accounts.change_application",
+            "accounts.delete_application",
+            "kms.view_key", "kms.add_key", "kms.change_key", "kms.use_key", "kms.export_key",
+            "kms.view_keypolicy", "kms.add_keypolicy", "kms.change_keypolicy", "kms.delete_keypolicy",
         ],
     },
     "security_admin": {
@@ -46,7 +50,7 @@ BUILTIN_ROLES = {
     },
     "county_admin": {
         "name": "区县管理员",
-        "description": "管理本县级区划内的账号和部门，并在本区划内授权。",
+        "description": "管理本县级区划内的账号、部门、应用系统和密钥，并在本区划内授权。",
         "requires_2fa": True,
         "perms": [
             "accounts.view_user", "accounts.add_user", "accounts.change_user",
@@ -55,6 +59,10 @@ BUILTIN_ROLES = {
             "orgs.view_region", "orgs.view_department", "orgs.add_department", "orgs.change_department",
             "calendars.view_calendarday",
             "accounts.view_enterprise",
+            "accounts.view_application", "accounts.add_application", "accounts.change_application",
+            "accounts.delete_application",
+            "kms.view_key", "kms.add_key", "kms.change_key", "kms.use_key",
+            "kms.view_keypolicy", "kms.add_keypolicy", "kms.change_keypolicy", "kms.delete_keypolicy",
         ],
     },
     "identity_officer": {

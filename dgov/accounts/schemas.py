@@ -104,7 +104,7 @@ class PersonalDataOut(Schema):
 class UserFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup(["username__icontains", "real_name__icontains"])] = Field(
         None, max_length=100, description="Username or name contains.")
-    kind: Literal["citizen", "enterprise", "official"] | None = None
+    kind: Literal["citizen", "enterprise", "official", "application"] | None = None
     region: str | None = Field(None, max_length=12, description="Region code: users in it and below.")
     department: str | None = Field(None, max_length=20, description="Department code: users in it and its subunits.")
     is_active: bool | None = None
@@ -119,3 +119,34 @@ class UserFilter(FilterSchema):
     @classmethod
     def strip(cls, value):
         return value.strip() if value else value
+
+
+class ApplicationIn(Schema):
+    code: str = Field(..., min_length=2, max_length=50, pattern=r"^[a-z0-9][a-z0-9-]+$")
+    name: str = Field(..., min_length=1, max_length=100)
+    department: str = Field(..., min_length=1, max_length=20, description="owning department's code")
+    description: str = Field("", max_length=2000)
+
+
+class ApplicationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=2000)
+
+
+class ApplicationOut(Schema):
+    code: str
+    name: str
+    department: str = Field(..., alias="department.code")
+    description: str
+    username: str = Field(..., alias="account.username")
+    active: bool = Field(..., alias="account.is_active")
+
+
+class ApplicationTokenIn(Schema):
+    name: str = Field("", max_length=100)
+    days: int | None = Field(None, ge=1, le=3650, description="lifetime in days (default: no expiry)")
+
+
+class ApplicationTokenOut(Schema):
+    token: str
+    expires_at: datetime | None

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from dgov.accounts.models import (
     ApiToken,
+    Application,
     Enterprise,
     EnterpriseAgent,
     NaturalPerson,
@@ -56,6 +57,7 @@ from dgov.core.errors import (
 )
 from dgov.core.metrics import LOGINS
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, require_in_scope
+from dgov.core.services import save_object
 from dgov.crypto.fields import blind_index
 from dgov.crypto.keys import purpose_key
 from dgov.crypto.primitives import hmac_sm3
@@ -152,10 +154,12 @@ def login(*, username: str, password: str, otp: str | None, channel: str) -> Log
     """Check a password (and the second factor when required). Raises AuthenticationFailed,
     AccountLocked, OtpRequired or OtpInvalid. `channel` is "web" or "api", for metrics."""
     user = User.objects.filter(username=username).first()
-    if user is None or not user.is_active:
+    # Applications have no password: guesses at theirs must neither succeed nor lock their tokens out.
+    if user is None or not user.is_active or user.kind == UserKind.APPLICATION:
         make_password(password)  # same cost as a real check: no username probing by timing
+        reason = "unknown_user" if user is None else ("inactive" if not user.is_active else "application")
         audit.record("auth.login", Target("accounts.user", "", username[:64]), outcome="failed",
-                     changes={"reason": "unknown_user" if user is None else "inactive"})
+                     changes={"reason": reason})
         LOGINS.labels(channel, "failed").inc()
         raise AuthenticationFailed()
     if user.is_locked:
@@ -641,3 +645,42 @@ def role_delete(*, actor: User, role: Role) -> None:
         role.delete()
 
 
+# --- applications -----------------------------------------------------------------------------
+
+def application_create(*, actor, code: str, name: str, department, description: str = "") -> Application:
+    """An application with its service account (no password: tokens only)."""
+    with transaction.atomic():
+        app = Application(code=code, name=name, department=department, description=description)
+        username = f"app.{code}"
+        if User.objects.filter(username=username).exists() or Application.objects.filter(code=code).exists():
+            raise ValidationError(details={"code": [_("An application with this code already exists.")]})
+        account = User(username=username, kind=UserKind.APPLICATION, real_name=name[:100], department=department,
+                       region=department.region)
+        account.set_unusable_password()
+        app.account = account
+        try:
+            app.full_clean(exclude=["account"])
+        except DjangoValidationError as exc:
+            raise ValidationError.from_django(exc) from None
+        account.save()
+        save_object(actor=actor, instance=app)
+    return app
+
+
+def application_update(*, actor, application: Application) -> Application:
+    """Save a changed name or description; the service account's display name follows the name."""
+    with transaction.atomic():
+        save_object(actor=actor, instance=application)
+        User.objects.filter(pk=application.account_id).update(real_name=application.name[:100])
+    return application
+
+
+def application_deactivate(*, actor, application: Application) -> None:
+    """Applications are not deleted (the audit log names them): their account is deactivated and
+    every token of it revoked."""
+    with transaction.atomic():
+        require_in_scope(actor, "delete", application)
+        User.objects.filter(pk=application.account_id).update(is_active=False)
+        ApiToken.objects.filter(user_id=application.account_id, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        audit.record("accounts.application.deactivate", application, actor=actor)

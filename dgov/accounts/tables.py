@@ -55,3 +55,40 @@ class ApiTokenTable(Table):
         Column("last_used_at", _("Last used"), order_by="last_used_at"),
         Column("revoked_at", _("Revoked at"), order_by="revoked_at"),
     ]
+
+
+class ApplicationTable(Table):
+    default_order = "code"
+    columns = [
+        Column("code", _("Code"), link=True, order_by="code"),
+        Column("name", _("Name"), order_by="name"),
+        Column("department.name", _("Owning department"), order_by="department__path"),
+        Column("account.username", _("Service account"), order_by="account__username"),
+        Column("account.is_active", _("Active"), order_by="account__is_active"),
+        Column("created_at", _("Created"), order_by="created_at"),
+    ]
+
+
+APPLICATION_DETAIL_COLUMNS = [
+    Column("code", _("Code")),
+    Column("name", _("Name")),
+    Column("department.name", _("Owning department")),
+    Column("description", _("Description")),
+    Column("account.username", _("Service account")),
+    Column("account.is_active", _("Active")),
+    Column("created_at", _("Created")),
+]
+
+
+class ApplicationTokenTable(Table):
+    """An application's API tokens on its page (the plaintext is shown only once, when issued)."""
+
+    default_order = "-created_at"
+    columns = [
+        Column("prefix", _("Token")),
+        Column("name", _("Name")),
+        Column("created_at", _("Created")),
+        Column("expires_at", _("Expires at")),
+        Column("last_used_at", _("Last used")),
+        Column("revoked_at", _("Revoked at")),
+    ]

@@ -27,4 +27,7 @@ urlpatterns = [
     *views.RoleViews.urls("system/roles", app_name),
     *views.RoleAssignmentViews.urls("system/role-assignments", app_name),
     *views.ApiTokenViews.urls("system/api-tokens", app_name),
+    path("system/applications/<int:key>/tokens/new/", views.ApplicationTokenView.as_view(),
+         name="application_token"),
+    *views.ApplicationViews.urls("system/applications", app_name),
 ]

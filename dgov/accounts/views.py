@@ -11,14 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dgov.accounts import selectors, services
-from dgov.accounts.filtersets import ApiTokenFilterSet, UserFilterSet
+from dgov.accounts.filtersets import ApiTokenFilterSet, ApplicationFilterSet, UserFilterSet
 from dgov.accounts.forms import (
     AgentForm,
+    ApplicationCreateForm,
+    ApplicationForm,
     ChangePasswordForm,
     LoginForm,
     OtpForm,
@@ -32,8 +35,16 @@ from dgov.accounts.forms import (
     UserCreateForm,
     UserForm,
 )
-from dgov.accounts.models import ApiToken, EnterpriseAgent, Role, RoleAssignment, TotpDevice, User
-from dgov.accounts.tables import ApiTokenTable, RoleAssignmentTable, RoleTable, UserTable
+from dgov.accounts.models import ApiToken, Application, EnterpriseAgent, Role, RoleAssignment, TotpDevice, User
+from dgov.accounts.tables import (
+    APPLICATION_DETAIL_COLUMNS,
+    ApiTokenTable,
+    ApplicationTable,
+    ApplicationTokenTable,
+    RoleAssignmentTable,
+    RoleTable,
+    UserTable,
+)
 from dgov.core import audit
 from dgov.core.errors import (
     AccountLocked,
@@ -44,8 +55,15 @@ from dgov.core.errors import (
     PermissionDenied,
 )
 from dgov.core.forms import apply_error
-from dgov.core.permissions import get_scoped, has_permission
-from dgov.core.views import CrudView, CrudViews, ObjectDeleteView, throttle_posts
+from dgov.core.permissions import get_scoped, has_permission, resolver
+from dgov.core.views import (
+    CrudView,
+    CrudViews,
+    ObjectDeleteView,
+    UserFormEditView,
+    _audit_refused_write,
+    throttle_posts,
+)
 
 BACKEND = "dgov.accounts.backends.LockoutModelBackend"
 PENDING = "dgov_pending_login"
@@ -484,3 +502,102 @@ class ApiTokenViews(CrudViews):
     @staticmethod
     def delete(*, actor, instance):
         services.token_revoke(actor=actor, token=instance)
+
+
+# --- applications: systems that call the API with their own tokens ----------------------------
+
+class ApplicationViews(CrudViews):
+    """Applications are deactivated, never deleted: the audit log keeps naming them."""
+
+    model = Application
+    table = ApplicationTable
+    filterset = ApplicationFilterSet
+    form = ApplicationForm
+    add_form = ApplicationCreateForm
+    queryset = staticmethod(lambda: Application.objects.select_related("department", "account"))
+
+    @classmethod
+    def save_form(cls, *, actor, form):
+        if form.instance._state.adding:
+            return services.application_create(actor=actor, **form.cleaned_data)
+        return services.application_update(actor=actor, application=form.save(commit=False))
+
+    @staticmethod
+    def delete(*, actor, instance):
+        services.application_deactivate(actor=actor, application=instance)
+
+
+class ApplicationDetailView(CrudView):
+    """An application's page: its data, its API tokens; issue a token, deactivate."""
+
+    crud = ApplicationViews
+
+    def get(self, request, key):
+        app = self.get_object("view", key)
+        user = request.user
+        allows = resolver().allows
+        tokens = ApiToken.objects.filter(user=app.account).order_by("-created_at")
+        token_table = ApplicationTokenTable(tokens)
+        token_rows = [{"token": t, "cells": [c.text(t) for c in ApplicationTokenTable.columns],
+                       "can_revoke": t.revoked_at is None and bool(allows(user, "delete", t))}
+                      for t in tokens]
+        active = app.account.is_active
+        can_change = bool(allows(user, "change", app))
+        ctx = self.context(
+            object=app, rows=[(c.header, c.text(app)) for c in APPLICATION_DETAIL_COLUMNS],
+            token_headers=[c.header for c in token_table.columns], token_rows=token_rows,
+            can_change=can_change, can_delete=False, can_issue=can_change and active,
+            can_deactivate=active and bool(allows(user, "delete", app)), active=active)
+        return render(request, "accounts/application_detail.html", ctx)
+
+
+class ApplicationDeactivateView(ObjectDeleteView):
+    """"Deleting" an application deactivates its account and revokes its tokens."""
+
+    template_name = "accounts/application_deactivate.html"
+
+    def post(self, request, key):
+        app = self.get_object("delete", key)
+        try:
+            self.crud.delete(actor=request.user, instance=app)
+        except DgovError as exc:
+            _audit_refused_write(request, exc)
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The application is deactivated and its tokens are revoked."))
+        return redirect(self.crud.detail_url(app))
+
+
+class ApplicationTokenView(CrudView):
+    """Issue an API token for an application: the plaintext is shown once, on the result page."""
+
+    crud = ApplicationViews
+
+    def _application(self, key):
+        app = self.get_object("change", key)
+        if not app.account.is_active:
+            raise PermissionDenied(_("The application is deactivated: it cannot be given tokens."))
+        return app
+
+    def get(self, request, key):
+        app = self._application(key)
+        return render(request, "accounts/application_token_create.html",
+                      self.context(object=app, form=TokenCreateForm()))
+
+    def post(self, request, key):
+        app = self._application(key)
+        form = TokenCreateForm(request.POST)
+        if not form.is_valid():
+            return render(request, "accounts/application_token_create.html",
+                          self.context(object=app, form=form), status=422)
+        token, plaintext = services.token_create(user=app.account, name=form.cleaned_data["name"],
+                                                 lifetime=timedelta(days=form.cleaned_data["days"]),
+                                                 actor=request.user)
+        response = render(request, "accounts/application_token_created.html",
+                          self.context(object=app, token=token, plaintext=plaintext))
+        add_never_cache_headers(response)  # the token must not stay in any cache
+        return response
+
+
+ApplicationViews.views = {"detail": ApplicationDetailView, "delete": ApplicationDeactivateView,
+                          "add": UserFormEditView, "edit": UserFormEditView}

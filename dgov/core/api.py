@@ -232,6 +232,15 @@ def cached_json(cache, key, generation, schema: type[Schema], build) -> HttpResp
     return json_response(cache.get_or_build(key, generation, lambda: render_json(schema, build())))
 
 
+def by_natural_key(model, field: str, message, **lookup):
+    """The `model` object matching `lookup` (a code, a name), or a ValidationError that names the
+    input `field`: how API inputs refer to other objects."""
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        raise ValidationError(details={field: [str(message)]})
+    return obj
+
+
 def actor_of(request):
     return request.auth if getattr(request, "auth", None) is not None else request.user
 

@@ -26,7 +26,7 @@ from dgov.core.context import current
 from dgov.core.metrics import AUDIT_ENTRIES
 from dgov.core.models import AuditAnchor, AuditEntry
 from dgov.crypto.fields import EncryptedTextField
-from dgov.crypto.keys import purpose_key
+from dgov.crypto.keys import keyring
 from dgov.crypto.primitives import constant_time_equal, hmac_sm3
 
 GENESIS = "0" * 64
@@ -34,8 +34,12 @@ _ADVISORY_LOCK_ID = 0x64676F76  # "dgov"
 MASKED = "***"
 
 
-def _chain_key() -> bytes:
-    return purpose_key("audit-chain", length=32)
+CHAIN_KEY = "dgov.audit-chain"
+
+
+def _chain_key(version: int) -> bytes:
+    """A version of the chain key. Raises KeyError when the version is unknown or was retired."""
+    return keyring().version(CHAIN_KEY, version)
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -57,8 +61,9 @@ def _canonical(entry: AuditEntry) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hmac_sm3(_chain_key(), prev_hash.encode() + b"|" + _canonical(entry)).hex()
+def compute_hash(prev_hash: str, entry: AuditEntry, key: bytes | None = None) -> str:
+    key = key if key is not None else _chain_key(entry.key_version)
+    return hmac_sm3(key, prev_hash.encode() + b"|" + _canonical(entry)).hex()
 
 
 def _json_safe(value):
@@ -156,7 +161,8 @@ def record(action: str, obj=None, *, changes: dict | None = None, outcome: str =
             source=ctx.source if ctx else "cli",
             prev_hash=prev_hash,
         )
-        entry.hash = compute_hash(prev_hash, entry)
+        entry.key_version, key = keyring().current(CHAIN_KEY)
+        entry.hash = compute_hash(prev_hash, entry, key)
         entry.save(force_insert=True)
         transaction.on_commit(lambda: advance_head(entry.seq, entry.hash))
         on_audit_recorded(entry.action, entry.object_type)
@@ -169,8 +175,8 @@ def record(action: str, obj=None, *, changes: dict | None = None, outcome: str =
 # last (seq, hash) is kept, MAC-protected, in a file outside the database (DGOV_AUDIT_HEAD_FILE);
 # verify() then also checks that the database still reaches that head.
 
-def _head_mac(seq: int, digest: str) -> str:
-    return hmac_sm3(_chain_key(), f"head|{seq}|{digest}".encode()).hex()
+def _head_mac(seq: int, digest: str, version: int) -> str:
+    return hmac_sm3(_chain_key(version), f"head|{seq}|{digest}".encode()).hex()
 
 
 def read_head() -> tuple[int, str] | None:
@@ -181,9 +187,14 @@ def read_head() -> tuple[int, str] | None:
         return None
     except ValueError:
         raise ValueError("the audit head file is not valid JSON") from None
-    seq, digest, mac = data.get("seq"), data.get("hash"), data.get("mac", "")
-    if not isinstance(seq, int) or not isinstance(digest, str) or \
-            not constant_time_equal(mac.encode(), _head_mac(seq, digest).encode()):
+    seq, digest, mac, version = data.get("seq"), data.get("hash"), data.get("mac", ""), data.get("v", 1)
+    if not isinstance(seq, int) or not isinstance(digest, str) or not isinstance(version, int):
+        raise ValueError("the audit head file was altered (its fields are malformed)")
+    try:
+        expected = _head_mac(seq, digest, version)
+    except KeyError:
+        raise ValueError(f"the audit head file names key version {version}, which is unknown or retired") from None
+    if not constant_time_equal(mac.encode(), expected.encode()):
         raise ValueError("the audit head file was altered (its MAC does not match)")
     return seq, digest
 
@@ -202,7 +213,9 @@ def advance_head(seq: int, digest: str) -> None:
         if current is not None and current[0] >= seq:
             return
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"seq": seq, "hash": digest, "mac": _head_mac(seq, digest)}))
+        version, _ = keyring().current(CHAIN_KEY)
+        tmp.write_text(json.dumps({"seq": seq, "hash": digest, "v": version,
+                                   "mac": _head_mac(seq, digest, version)}))
         os.replace(tmp, path)
 
 
@@ -248,7 +261,11 @@ def verify(chunk_size: int = 2000) -> VerifyResult:
             return broken(f"expected entry #{expected_seq}, found #{entry.seq} (entries deleted or inserted)")
         if not constant_time_equal(entry.prev_hash.encode(), prev_hash.encode()):
             return broken("prev_hash does not match the previous entry")
-        if not constant_time_equal(entry.hash.encode(), compute_hash(prev_hash, entry).encode()):
+        try:
+            expected = compute_hash(prev_hash, entry)
+        except KeyError:
+            return broken(f"its hash was made with {CHAIN_KEY} v{entry.key_version}, which is unknown or retired")
+        if not constant_time_equal(entry.hash.encode(), expected.encode()):
             return broken("content does not match its hash (entry edited)")
         if not confirmed and entry.action == "audit.purge" and isinstance(entry.changes, dict) \
                 and entry.changes.get("anchor_seq") == anchor.seq and entry.changes.get("anchor_hash") == anchor.hash:
@@ -315,6 +332,12 @@ VERB_LABELS = {
     "unlock": gettext_lazy("unlocked"), "revoke": gettext_lazy("revoked"), "begin": gettext_lazy("set-up started"),
     "confirm": gettext_lazy("set up"), "verify": gettext_lazy("verified"), "purge": gettext_lazy("purged"),
 }
+
+
+def register_action_labels(*, events: dict | None = None, verbs: dict | None = None) -> None:
+    """Apps name their own audit events and verbs (from AppConfig.ready)."""
+    EVENT_LABELS.update(events or {})
+    VERB_LABELS.update(verbs or {})
 
 
 def action_label(action: str) -> str:

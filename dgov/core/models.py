@@ -30,8 +30,9 @@ class BaseModel(TimeStampedModel):
 
 class AuditEntry(models.Model):
     """One append-only audit record. `hash` = HMAC-SM3(audit key, prev_hash || canonical entry):
-    editing, inserting or deleting a row breaks the chain, and without the key (which is derived
-    from the master key, outside the database) the chain cannot be recomputed."""
+    editing, inserting or deleting a row breaks the chain, and without the key (the system key
+    dgov.audit-chain, stored only wrapped by the master key outside the database) the chain cannot
+    be recomputed."""
 
     OUTCOMES = [("success", _("success")), ("denied", _("denied")), ("failed", _("failed"))]
 
@@ -50,6 +51,8 @@ class AuditEntry(models.Model):
     source = models.CharField(_("source"), max_length=8, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The version of the system key dgov.audit-chain the hash was computed with (keys rotate).
+    key_version = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         verbose_name = _("audit entry")

@@ -76,3 +76,37 @@ class ApiContract:
         url = case.bad_url or case.url
         payload = case.bad_payload if case.bad_payload is not None else case.payload
         assert_error(call(api_client(case.authorised), case.method, url, payload), (400, 422))
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+def zh(msgid: str, *, html: bool = False) -> str:
+    """A message as the UI shows it: in Simplified Chinese (the default language); `html=True`
+    escapes it as a template would."""
+    from django.utils import translation
+    from django.utils.html import escape
+
+    with translation.override("zh-hans"):
+        text = translation.gettext(msgid)
+    return escape(text) if html else text
+
+
+def signed_in(user):
+    """A test client with `user` logged in (no password or second factor: the login itself is
+    tested in the accounts tests)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def audited(action: str, **filters):
+    """The newest audit entry with this action (and field filters), or None."""
+    from dgov.core.models import AuditEntry
+
+    return AuditEntry.objects.filter(action=action, **filters).order_by("-seq").first()
+
+
+def zh_html(msgid: str) -> str:
+    return zh(msgid, html=True)

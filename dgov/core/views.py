@@ -280,6 +280,14 @@ class ObjectEditView(CrudView):
                       status=422)
 
 
+class UserFormEditView(ObjectEditView):
+    """The generic add and edit pages with a form that takes the user (to offer only what lies in
+    their scope: departments, applications…)."""
+
+    def form_class(self, key):
+        return functools.partial(super().form_class(key), user=self.request.user)
+
+
 class ObjectDeleteView(CrudView):
     template_name = "core/object_delete.html"
 

@@ -97,3 +97,47 @@ def verify_master_key() -> None:
     if stored is not None and stored != key_check_value(master_key()):
         raise MasterKeyMismatch("the master key does not match the one this database was encrypted under: "
                                 "restore the right key file (or DGOV_MASTER_KEY)")
+
+
+# --- the platform's own keys, held by the key service ---------------------------------------------
+# The platform encrypts personal data, computes blind indexes and chains the audit log with named,
+# versioned keys of the cryptography service (dgov.kms), so they rotate like any other key. Version
+# 1 of each is derived from the master key (HMAC-SM3, as above), which lets the platform start
+# before the key service has stored them and keeps data written before then readable; later
+# versions are random. The crypto layer reaches the key service only through DGOV_KEYRING.
+SYSTEM_KEYS = {
+    # name: (key type, purpose of the version-1 derivation, length)
+    "dgov.field-encryption": ("sm4-gcm", "field-encryption", 16),
+    "dgov.audit-chain": ("hmac-sm3", "audit-chain", 32),
+    "dgov.blind-index.phone": ("hmac-sm3", "blind-index:phone", 32),
+    "dgov.blind-index.id_number": ("hmac-sm3", "blind-index:id_number", 32),
+}
+
+
+def system_key_v1(name: str) -> bytes:
+    _, purpose, length = SYSTEM_KEYS[name]
+    return purpose_key(purpose, length=length)
+
+
+class Keyring:
+    """What the crypto layer needs of the key service (implemented by dgov.kms.keyring)."""
+
+    def current(self, name: str) -> tuple[int, bytes]:
+        """(version, material) to use for new data under the system key `name`."""
+        raise NotImplementedError
+
+    def version(self, name: str, version: int) -> bytes:
+        """The material of one version; raises KeyError for an unknown or retired version."""
+        raise NotImplementedError
+
+
+_keyring: Keyring | None = None
+
+
+def keyring() -> Keyring:
+    global _keyring
+    if _keyring is None:
+        from django.utils.module_loading import import_string
+
+        _keyring = import_string(settings.DGOV_KEYRING)()
+    return _keyring

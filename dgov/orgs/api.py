@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from dgov.core.api import READ_ERRORS, Pagination, cached_json, crud_router
+from dgov.core.api import READ_ERRORS, Pagination, by_natural_key, cached_json, crud_router
 from dgov.core.cache import REFERENCE, ProcessCache
 from dgov.core.errors import DgovError, ValidationError
 from dgov.orgs import selectors, services
@@ -65,10 +65,11 @@ def _resolve_department(data: dict) -> dict:
         code = values.pop("parent_code")
         values["parent"] = None
         if code:
-            parent = Department.objects.filter(code=code).first()
-            if parent is None:
-                errors["parent_code"] = [_("No department has this code.")]
-            values["parent"] = parent
+            try:
+                values["parent"] = by_natural_key(Department, "parent_code", _("No department has this code."),
+                                                  code=code)
+            except ValidationError as exc:
+                errors.update(exc.details)
     if errors:
         raise ValidationError(details=errors)
     return values

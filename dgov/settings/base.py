@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dgov.calendars",
     "dgov.notifications",
     "dgov.accounts",
+    "dgov.kms",
     "dgov.portal",
     "dgov.workbench",
 ]
@@ -134,6 +135,7 @@ DGOV_LOCKOUT_MINUTES = env_int("DGOV_LOCKOUT_MINUTES", 15)
 DGOV_IDLE_TIMEOUT_MINUTES = env_int("DGOV_IDLE_TIMEOUT_MINUTES", 30)
 DGOV_LOGIN_TOKEN_HOURS = env_int("DGOV_LOGIN_TOKEN_HOURS", 12)
 DGOV_SCOPE_RESOLVER = "dgov.accounts.permissions.RoleScopeResolver"
+DGOV_KEYRING = "dgov.kms.keyring.DatabaseKeyring"  # the system keys (see dgov/crypto/keys.py)
 
 # --- security -------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("DGOV_SECURE_COOKIES", True)

@@ -21,7 +21,7 @@ from dgov.accounts.validators import (
     validate_phone,
 )
 from dgov.core.models import AuditEntry
-from dgov.core.testing import assert_error
+from dgov.core.testing import assert_error, zh
 from dgov.crypto.fields import blind_index
 
 REGISTER_URL = "/api/v1/auth/register"
@@ -37,12 +37,6 @@ USCC_REGION = "Characters 3 to 8 of the unified social credit code must be a reg
 # GB 11643-1999's own examples, and valid codes of registered enterprises (GB 32100).
 VALID_ID_NUMBERS = ["11010519491231002X", "440524188001010014"]
 VALID_CREDIT_CODES = ["91350100M000100Y43", "91110000600037341L", "91310000775785552L"]
-
-
-def zh(msgid: str) -> str:
-    """The Simplified Chinese text of a message, as the UI shows it."""
-    with translation.override("zh-hans"):
-        return translation.gettext(msgid)
 
 
 def citizen(**overrides) -> dict:

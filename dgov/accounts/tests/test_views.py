@@ -6,7 +6,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from dgov.accounts import views
 from dgov.accounts.middleware import SESSION_KEY
@@ -21,19 +21,9 @@ from dgov.accounts.tests.support import (
     totp_code,
 )
 from dgov.core.models import AuditEntry
+from dgov.core.testing import signed_in, zh
 
 LOGIN = "/accounts/login/"
-
-
-def zh(msgid: str) -> str:
-    with translation.override("zh-hans"):
-        return translation.gettext(msgid)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def session_user_id(client) -> int | None:

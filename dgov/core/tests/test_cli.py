@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from dgov import cli
 from dgov.core.tests.conftest import DGOV, dgov_env, run_dgov
 
-SUBCOMMANDS = ["init", "serve", "demo", "createadmin", "token", "totp", "audit", "check", "manage"]
+SUBCOMMANDS = ["init", "serve", "demo", "createadmin", "token", "totp", "audit", "kms", "check", "manage"]
 DEMO_KEYS = {"username", "password", "kind", "role", "region_code", "department"}
 TWO_FACTOR_ACCOUNTS = {"admin", "auditor", "yuehu_admin", "yujiang_admin", "guixi_admin"}
 
@@ -112,7 +112,7 @@ def test_demo_citizen_id_number_is_nowhere_in_the_database_files(demo_install):
     # It is there, encrypted: exactly one natural person, whose column holds ciphertext.
     with sqlite3.connect(demo_install.db_file) as db:
         rows = db.execute("SELECT id_number, id_number_index FROM accounts_naturalperson").fetchall()
-    assert len(rows) == 1 and rows[0][0].startswith("sm4gcm:v1:") and len(rows[0][1]) == 64
+    assert len(rows) == 1 and rows[0][0].startswith("dgov:v1:") and len(rows[0][1]) == 64
 
 
 def test_demo_records_are_marked_as_demo(demo_install):

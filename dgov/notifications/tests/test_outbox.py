@@ -37,7 +37,7 @@ def login(user) -> Client:
 def test_message_is_stored_encrypted(world):
     message = _send(world.citizen)
     recipient, body, masked, subject = _raw(message)
-    assert recipient.startswith("sm4gcm:v1:") and body.startswith("sm4gcm:v1:")
+    assert recipient.startswith("dgov:v1:") and body.startswith("dgov:v1:")
     assert PHONE not in recipient and CODE not in body and PHONE not in body
     assert masked == "139****5678" and subject == "验证码"
     stored = OutboxMessage.objects.get(pk=message.pk)
