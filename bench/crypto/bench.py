@@ -9,9 +9,9 @@ Run it through `bench/crypto/run`. One run:
    order swapped every round, so machine noise hits both):
 
    measurement   baseline (system OpenSSL)                         library, through the facade
-   SM2 sign      openssl speed sm2  (EVP_DigestSignInit +          SM2PrivateKey.sign(20-byte msg)
-                 EVP_DigestSign of 20 bytes per operation,
-                 so Z and e = SM3(Z || M) each time)
+   SM2 sign      openssl speed sm2  (EVP_DigestSignInit +          SM2PrivateKey.sign(20-byte msg):
+                 EVP_DigestSign of 20 bytes per operation,         e = SM3(Z || M) each time, Z cached
+                 so Z and e = SM3(Z || M) each time)               per key by the facade
    SM2 verify    openssl speed sm2  (EVP_DigestVerifyInit +        SM2PublicKey.verify(msg, sig)
                  EVP_DigestVerify, the same)
    SM3           openssl speed -evp sm3 -bytes 16384               sm3(16 KiB)
@@ -60,8 +60,8 @@ SIGNER_ID = b"1234567812345678"  # the library's default (GB/T 32918); openssl p
 
 # name, label, unit, openssl speed algorithm, bytes per operation (None: operations/s)
 MEASUREMENTS = [
-    ("sm2_sign", "SM2 sign (20-byte message, Z and e included)", "ops/s", "sm2", None),
-    ("sm2_verify", "SM2 verify (20-byte message, Z and e included)", "ops/s", "sm2", None),
+    ("sm2_sign", "SM2 sign (20-byte message, e included)", "ops/s", "sm2", None),
+    ("sm2_verify", "SM2 verify (20-byte message, e included)", "ops/s", "sm2", None),
     ("sm3", "SM3, 16 KiB", "MB/s", "sm3", BUFFER_BYTES),
     ("sm4_cbc", "SM4-CBC encrypt, 16 KiB", "MB/s", "sm4-cbc", BUFFER_BYTES),
     ("sm4_gcm", "SM4-GCM encrypt, 16 KiB", "MB/s", "sm4-gcm", BUFFER_BYTES),
