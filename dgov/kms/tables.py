@@ -1,4 +1,4 @@
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dgov.core.tables import Column, Table
@@ -12,7 +12,7 @@ def operation_labels(operations) -> str:
 
 
 def _min_encryption(value) -> str:
-    return gettext_now("0 (latest)") if value == 0 else str(value)
+    return gettext("0 (latest)") if value == 0 else str(value)
 
 
 class KeyTable(Table):
