@@ -8,6 +8,7 @@ from dgov.accounts.api import auth_router as accounts_auth_router
 from dgov.accounts.api import router as accounts_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
+from dgov.catalog.api import router as catalog_router
 from dgov.core.api import DgovAPI, audit_router
 from dgov.kms.api import router as crypto_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
@@ -35,3 +36,4 @@ api.add_router("/calendar", calendar_router)
 api.add_router("/audit", audit_router)
 api.add_router("/applications", applications_router)
 api.add_router("/crypto", crypto_router)
+api.add_router("/catalog", catalog_router)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("dgov.calendars.urls")),
     path("", include("dgov.notifications.urls")),
     path("", include("dgov.kms.urls")),
+    path("", include("dgov.catalog.urls")),
     path("", include("dgov.core.urls")),
     path("workbench/", include("dgov.workbench.urls")),
     path("", include("dgov.portal.urls")),

@@ -42,6 +42,10 @@ ACCOUNTS = [
     ("guixi_admin", "official", [("county_admin", "region", "360681000000")], "360681000000", "360681000",
      "贵溪市管理员", "区县管理员"),
     ("official", "official", [("staff", "all", None)], "360600000000", "360600201", "张伟", "科员"),
+    ("yj_data", "official", [("catalog_editor", "department", "360603909"), ("staff", "all", None)],
+     "360603000000", "360603909", "周敏", "数据专员"),
+    ("data_centre", "official", [("catalog_reviewer", "all", None), ("staff", "all", None)],
+     "360600000000", "360600201", "孙磊", "数据资源审核员"),
     ("citizen", "citizen", [], "360602001000", None, "李娜", ""),
     ("enterprise", "enterprise", [], "360603000000", None, "鹰潭铜材示范有限公司", ""),
 ]
@@ -111,7 +115,8 @@ def load_demo() -> list[dict]:
                 role = Role.objects.get(code=role_code)
                 RoleAssignment.objects.get_or_create(
                     user=user, role=role, scope_kind=scope_kind,
-                    region=regions[target] if scope_kind == "region" else None, department=None)
+                    region=regions[target] if scope_kind == "region" else None,
+                    department=departments[target] if scope_kind == "department" else None)
             entry = {
                 "username": username, "password": password, "kind": kind,
                 "role": ",".join(g[0] for g in grants), "region_code": region_code,

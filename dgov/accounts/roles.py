@@ -71,6 +71,22 @@ BUILTIN_ROLES = {
         "requires_2fa": True,
         "perms": ["accounts.view_user", "accounts.view_naturalperson", "accounts.view_personal_data_naturalperson"],
     },
+    "catalog_editor": {
+        "name": "部门数据管理员",
+        "description": "编制和维护本部门的数据资源目录条目，提交审核。",
+        "requires_2fa": False,
+        "perms": ["catalog.view_catalogentry", "catalog.add_catalogentry", "catalog.change_catalogentry",
+                  "catalog.view_classification", "catalog.view_negativelistitem", "orgs.view_department"],
+    },
+    "catalog_reviewer": {
+        "name": "数据资源审核员",
+        "description": "市大数据中心：审核、发布和撤回数据资源目录条目，维护目录分类和数据负面清单。",
+        "requires_2fa": True,
+        "perms": ["catalog.view_catalogentry", "catalog.review_catalogentry",
+                  "catalog.view_classification", "catalog.add_classification", "catalog.change_classification",
+                  "catalog.view_negativelistitem", "catalog.add_negativelistitem",
+                  "catalog.change_negativelistitem", "catalog.delete_negativelistitem", "orgs.view_department"],
+    },
     "staff": {
         "name": "工作人员",
         "description": "所有公职人员：查看行政区划、部门和工作日历。",

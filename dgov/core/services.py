@@ -63,3 +63,40 @@ def delete_object(*, actor, instance) -> None:
             kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})
             raise Conflict(_("It cannot be deleted while other records refer to it."),
                            code="protected", details={"referenced_by": kinds}) from None
+
+
+def upsert_tree(model, rows: list[dict], fields, *, update: bool) -> int:
+    """Load reference tree data (rows with `code` and `parent_code`) into `model`: create missing
+    tree nodes, parents first; with `update`, also bring existing nodes back to
+    the file's values (otherwise the city's local edits win). `fields(row)` gives the non-tree
+    values. Returns how many nodes were created or changed."""
+    existing = {n.code: n for n in model.objects.all()}
+    by_code = {r["code"]: r for r in rows}
+
+    def depth(code):
+        d, parent = 0, by_code[code]["parent_code"]
+        while parent:
+            d, parent = d + 1, by_code[parent]["parent_code"] if parent in by_code else ""
+        return d
+
+    changed = 0
+    for row in sorted(rows, key=lambda r: (depth(r["code"]), r["code"])):
+        values = fields(row)
+        parent = existing.get(row["parent_code"]) if row["parent_code"] else None
+        node = existing.get(row["code"])
+        if node is None:
+            node = model(code=row["code"], parent=parent, **values)
+        elif not update:
+            continue
+        elif node.parent_id == (parent.pk if parent else None) and all(
+                getattr(node, k) == (v.pk if hasattr(v, "pk") else v) or getattr(node, k) == v
+                for k, v in values.items()):
+            continue
+        else:
+            node.parent = parent
+            for k, v in values.items():
+                setattr(node, k, v)
+        node.save()
+        existing[node.code] = node
+        changed += 1
+    return changed

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from dgov.core import audit
 from dgov.core.permissions import require_in_scope
-from dgov.core.services import save_object
+from dgov.core.services import save_object, upsert_tree
 from dgov.orgs.models import Department, ManagementArea, Region
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -30,46 +30,10 @@ def _read(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _upsert_tree(model, rows: list[dict], fields, *, update: bool) -> int:
-    """Create missing tree nodes, parents first; with `update`, also bring existing nodes back to
-    the file's values (otherwise the city's local edits win). `fields(row)` gives the non-tree
-    values. Returns how many nodes were created or changed."""
-    existing = {n.code: n for n in model.objects.all()}
-    by_code = {r["code"]: r for r in rows}
-
-    def depth(code):
-        d, parent = 0, by_code[code]["parent_code"]
-        while parent:
-            d, parent = d + 1, by_code[parent]["parent_code"] if parent in by_code else ""
-        return d
-
-    changed = 0
-    for row in sorted(rows, key=lambda r: (depth(r["code"]), r["code"])):
-        values = fields(row)
-        parent = existing.get(row["parent_code"]) if row["parent_code"] else None
-        node = existing.get(row["code"])
-        if node is None:
-            node = model(code=row["code"], parent=parent, **values)
-        elif not update:
-            continue
-        elif node.parent_id == (parent.pk if parent else None) and all(
-                getattr(node, k) == (v.pk if hasattr(v, "pk") else v) or getattr(node, k) == v
-                for k, v in values.items()):
-            continue
-        else:
-            node.parent = parent
-            for k, v in values.items():
-                setattr(node, k, v)
-        node.save()
-        existing[node.code] = node
-        changed += 1
-    return changed
-
-
 def load_regions(path: Path = REGIONS_FILE, *, update: bool = False) -> int:
     rows = _read(path)
     with transaction.atomic():
-        changed = _upsert_tree(Region, rows, lambda r: {"name": r["name"], "level": r["level"]}, update=update)
+        changed = upsert_tree(Region, rows, lambda r: {"name": r["name"], "level": r["level"]}, update=update)
         if changed:
             audit.record("orgs.region.load", audit.Target("orgs.region", "", path.name),
                          changes={"changed": changed})
@@ -95,7 +59,7 @@ def load_departments(path: Path = DEPARTMENTS_FILE, *, update: bool = False) -> 
     rows = _read(path)
     regions = dict(Region.objects.values_list("code", "pk"))
     with transaction.atomic():
-        changed = _upsert_tree(Department, rows, lambda r: {
+        changed = upsert_tree(Department, rows, lambda r: {
             "name": r["name"], "short_name": r["short_name"], "doc_prefix": r["doc_prefix"],
             "kind": r["kind"], "region_id": regions[r["region_code"]], "note": r["note"]}, update=update)
         if changed:

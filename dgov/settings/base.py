@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dgov.notifications",
     "dgov.accounts",
     "dgov.kms",
+    "dgov.catalog",
     "dgov.portal",
     "dgov.workbench",
 ]

@@ -17,7 +17,7 @@ from dgov.core.tests.conftest import DGOV, dgov_env, run_dgov
 
 SUBCOMMANDS = ["init", "serve", "demo", "createadmin", "token", "totp", "audit", "kms", "check", "manage"]
 DEMO_KEYS = {"username", "password", "kind", "role", "region_code", "department"}
-TWO_FACTOR_ACCOUNTS = {"admin", "auditor", "yuehu_admin", "yujiang_admin", "guixi_admin"}
+TWO_FACTOR_ACCOUNTS = {"admin", "auditor", "yuehu_admin", "yujiang_admin", "guixi_admin", "data_centre"}
 
 
 # --- help ------------------------------------------------------------------------------------

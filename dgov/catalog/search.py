@@ -1,0 +1,110 @@
+"""Chinese full-text search over the catalog that works the same on SQLite and PostgreSQL.
+
+Neither database's built-in full-text search splits Chinese into words, and trigram indexes cannot
+serve two-character queries such as 社保 or 婚姻. So every entry's name, summary and data-item names
+are cut into terms: each CJK character and each pair of adjacent CJK characters, and each Latin or
+digit word (lower-cased). A query is cut the same way and matches the entries holding all its
+terms (an index lookup per term, intersected in the database).
+
+Text is NFKC-normalised first, so full-width letters and digits (ＡＰＩ, ２０２４) match their
+ASCII forms and CJK compatibility ideographs match the unified ones. A query term is matched
+exactly: a CJK query of two or more characters must occur as consecutive pairs (婚姻登记 needs
+婚姻, 姻登 and 登记), a single character matches wherever it occurs, and a Latin or digit word
+matches the whole word (its first 8 characters: longer words are cut, in the index and the query
+alike).
+"""
+
+import re
+import unicodedata
+
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Subquery
+
+from dgov.catalog.models import CatalogEntry, SearchTerm
+
+_CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUNS = re.compile(f"[{_CJK_CHARS}]+|[0-9A-Za-z]+")
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+MAX_TERM = 8
+
+
+def _runs(text: str) -> list[str]:
+    return _RUNS.findall(unicodedata.normalize("NFKC", text or ""))
+
+
+def terms(text: str) -> set[str]:
+    """The index terms of a text: CJK characters and bigrams, Latin/digit words."""
+    out: set[str] = set()
+    for run in _runs(text):
+        if _CJK.match(run):
+            out.update(run)
+            out.update(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            out.add(run.lower()[:MAX_TERM])
+    return out
+
+
+def query_terms(query: str) -> set[str]:
+    """The terms an entry must hold to match `query`: for CJK, bigrams (a single character alone)."""
+    out: set[str] = set()
+    for run in _runs(query):
+        if _CJK.match(run):
+            out.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
+        else:
+            out.add(run.lower()[:MAX_TERM])
+    return out
+
+
+def entry_terms(entry: CatalogEntry) -> set[str]:
+    text = " ".join([entry.name, entry.summary, *entry.items.values_list("name", flat=True)])
+    return terms(text)
+
+
+def index_entry(entry: CatalogEntry) -> None:
+    """Replace the entry's index terms (inside the writing transaction)."""
+    SearchTerm.objects.filter(entry=entry).delete()
+    SearchTerm.objects.bulk_create([SearchTerm(entry=entry, term=t) for t in sorted(entry_terms(entry))],
+                                   batch_size=1000)
+
+
+class _InArray(Func):
+    """`pk = ANY(ARRAY(subquery))` (PostgreSQL): the subquery runs first, on its own, and the entries
+    are then read through their primary key."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, ids = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        ids_sql, ids_params = compiler.compile(ids)
+        return f"{column_sql} = ANY(ARRAY{ids_sql})", (*column_params, *ids_params)
+
+
+def matching_ids(query: str):
+    """The ids of the entries holding every term of `query` (a query of `entry_id`s, or None for a
+    query without searchable characters). The most selective term first (longer terms: Latin words
+    and CJK pairs), the others as semi-joins on it, all from the (term, entry) unique index."""
+    wanted = sorted(query_terms(query), key=lambda t: (-len(t), t))
+    if not wanted:
+        return None
+    ids = SearchTerm.objects.filter(term=wanted[0])
+    for term in wanted[1:]:
+        ids = ids.filter(entry_id__in=SearchTerm.objects.filter(term=term).values("entry_id"))
+    return ids.values("entry_id")
+
+
+def filter_query(queryset, query: str):
+    """`queryset` narrowed to the entries matching every term of `query` (unchanged for an empty
+    query; empty for a query without searchable characters).
+
+    On SQLite the matching ids are an `id IN (subquery)`, whose list SQLite builds once and reads the
+    entries by primary key. PostgreSQL's planner prefers scanning the whole catalog against such a
+    list; `id = ANY(ARRAY(subquery))` makes it read the matching entries by primary key instead."""
+    if not query or not query.strip():
+        return queryset
+    ids = matching_ids(query)
+    if ids is None:
+        return queryset.none()
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(_InArray(F("pk"), Subquery(ids)))
+    return queryset.filter(pk__in=ids)
