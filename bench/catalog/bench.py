@@ -737,7 +737,7 @@ def stats_ms(samples: list[float]) -> dict:
             "max": round(max(samples), 2), "min": round(min(samples), 2), "mean": round(statistics.fmean(samples), 2)}
 
 
-def statements(fn, *args, rounds: int = 3, keep_sql: int = 4000) -> list[dict]:
+def statements(fn, *args, rounds: int = 3, keep_sql: int = 800) -> list[dict]:
     """The SQL statements of one call, each then run again on its own `rounds` times with every row
     fetched (Django's execute() returns before SQLite has produced the rows of a streaming plan, so
     timing execute() alone would miss most of the work): the median ms of each."""
@@ -760,7 +760,7 @@ def statements(fn, *args, rounds: int = 3, keep_sql: int = 4000) -> list[dict]:
                 c.execute(sql, params)
                 c.fetchall()
                 times.append((time.perf_counter() - t) * 1000)
-            out.append({"ms": round(statistics.median(times), 2),
+            out.append({"label": statement_label(sql), "ms": round(statistics.median(times), 2),
                         "sql": sql if len(sql) <= keep_sql else sql[:keep_sql] + " …",
                         "params": [str(p) for p in params or ()]})
     return out
@@ -799,7 +799,7 @@ def measure(run_search, repeat: int, like_repeat: int, warmup: int) -> list[dict
         like_out = run_like(q, filters)
         check = compare(search_out, like_out, exact=len(q) <= 2)
         search_sql = statements(run_search, q, filters)
-        like_sql = statements(run_like, q, filters, rounds=1, keep_sql=300)
+        like_sql = statements(run_like, q, filters, rounds=1, keep_sql=200)
         log(f"  {name}: {repeat} × search, {like_repeat} × LIKE (matches {check['search_count']} / "
             f"{check['like_count']}; {len(search_sql)} / {len(like_sql)} queries)")
         stride = max(1, repeat // max(like_repeat, 1))
@@ -1140,7 +1140,7 @@ def markdown(report: dict) -> str:
             top = sorted(q["search_statements"], key=lambda st: -st["ms"])[:3]
             total = sum(st["ms"] for st in q["search_statements"])
             out.append(f"- {q['name']}: all {len(q['search_statements'])} statements {total:.1f} ms; "
-                       + ", ".join(f"{statement_label(st['sql'])} {st['ms']}" for st in top))
+                       + ", ".join(f"{st.get('label') or statement_label(st['sql'])} {st['ms']}" for st in top))
         out.append("")
     out += ["## Machine", "",
             f"- {m['cpu_model']}, {m['nproc']} CPUs ({m['cpus_usable']} usable), {m['memory_gb']} GB; kernel "
