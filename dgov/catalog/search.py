@@ -18,9 +18,9 @@ import re
 import unicodedata
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Subquery
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
 
-from dgov.catalog.models import CatalogEntry, SearchTerm
+from dgov.catalog.models import CatalogEntry, DataItem, SearchTerm
 
 _CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUNS = re.compile(f"[{_CJK_CHARS}]+|[0-9A-Za-z]+")
@@ -53,6 +53,14 @@ def query_terms(query: str) -> set[str]:
         else:
             out.add(run.lower()[:MAX_TERM])
     return out
+
+
+def phrases(query: str) -> list[str]:
+    """The parts of `query` the term index cannot decide alone: CJK runs of three or more characters
+    (an entry may hold their bigrams apart: 社会…会保…保险 is not 社会保险) and Latin words longer
+    than the indexed prefix. `filter_query` checks them in the text of the index's candidates."""
+    return [run for run in _runs(query)
+            if (len(run) >= 3 if _CJK.match(run) else len(run) > MAX_TERM)]
 
 
 def entry_terms(entry: CatalogEntry) -> set[str]:
@@ -106,5 +114,11 @@ def filter_query(queryset, query: str):
     if ids is None:
         return queryset.none()
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(_InArray(F("pk"), Subquery(ids)))
-    return queryset.filter(pk__in=ids)
+        queryset = queryset.filter(_InArray(F("pk"), Subquery(ids)))
+    else:
+        queryset = queryset.filter(pk__in=ids)
+    for phrase in phrases(query):
+        queryset = queryset.filter(
+            Q(name__icontains=phrase) | Q(summary__icontains=phrase)
+            | Exists(DataItem.objects.filter(entry=OuterRef("pk"), name__icontains=phrase)))
+    return queryset

@@ -276,3 +276,20 @@ def test_the_page_is_in_code_order_with_its_relations(corpus):
     everything = sorted(codes(results))
     assert [e.code for e in page] == everything[1:4]
     assert all(e.department.name and e.classification.name and e.region.name for e in page)
+
+
+@pytest.mark.django_db
+def test_a_longer_phrase_must_appear_as_written_not_only_as_its_bigrams():
+    """社会保险 is indexed as 社会/会保/保险; an entry holding those pairs apart (社会…会保…保险)
+    holds every bigram but not the phrase, and must not match."""
+    phrase = make_entry(name="社会保险参保信息", items=[{"name": "姓名", "data_type": "string"}])
+    apart = make_entry(name="社会组织年检信息", summary="包括社会团体、基金会、保险代理机构的年检结果",
+                       items=[{"name": "会保存期", "data_type": "string"}])
+    in_item = make_entry(name="参保人员名单", items=[{"name": "社会保险号", "data_type": "string"}])
+    qs = CatalogEntry.objects.filter(pk__in=[phrase.pk, apart.pk, in_item.pk])
+    # Every bigram of the query is in the apart entry's index...
+    assert search.query_terms("社会保险") <= search.entry_terms(apart)
+    # ...but only the entries holding the phrase match.
+    assert set(search.filter_query(qs, "社会保险")) == {phrase, in_item}
+    assert set(search.filter_query(qs, "社保")) == set()
+    assert search.phrases("社会保险 API 婚姻 interoperability") == ["社会保险", "interoperability"]
