@@ -12,6 +12,7 @@ from the backup") instead of silently replaced by a new key under which nothing 
 
 import functools
 import os
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -119,16 +120,17 @@ def system_key_v1(name: str) -> bytes:
     return purpose_key(purpose, length=length)
 
 
-class Keyring:
-    """What the crypto layer needs of the key service (implemented by dgov.kms.keyring)."""
+class Keyring(Protocol):
+    """What the crypto layer needs of the key service (implemented by dgov.kms.keyring), the way
+    core's ScopeResolver is implemented by accounts."""
 
     def current(self, name: str) -> tuple[int, bytes]:
         """(version, material) to use for new data under the system key `name`."""
-        raise NotImplementedError
+        ...
 
     def version(self, name: str, version: int) -> bytes:
         """The material of one version; raises KeyError for an unknown or retired version."""
-        raise NotImplementedError
+        ...
 
 
 _keyring: Keyring | None = None
