@@ -9,7 +9,10 @@ from dgov.accounts.api import router as accounts_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
 from dgov.catalog.api import router as catalog_router
+from dgov.census.api import router as census_router
 from dgov.core.api import DgovAPI, audit_router
+from dgov.demands.api import router as demands_router
+from dgov.duties.api import router as duties_router
 from dgov.kms.api import router as crypto_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
 
@@ -37,3 +40,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/applications", applications_router)
 api.add_router("/crypto", crypto_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/catalog/responsibilities", duties_router)
+api.add_router("/catalog/demands", demands_router)
+api.add_router("/catalog/census", census_router)

@@ -96,6 +96,13 @@ BUILTIN_ROLES = {
 }
 
 
+def grant(role_code: str, *perms: str) -> None:
+    """Give a built-in role permissions of another app (called from that app's `AppConfig.ready`),
+    so each app declares what the shared roles may do with its models next to the models."""
+    wanted = BUILTIN_ROLES[role_code]["perms"]
+    wanted.extend(perm for perm in perms if perm not in wanted)
+
+
 def _permissions(names: list[str]) -> list[Permission]:
     perms = []
     for name in names:
