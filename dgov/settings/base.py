@@ -209,7 +209,8 @@ DGOV_AUDIT_RETENTION_DAYS = max(180, env_int("DGOV_AUDIT_RETENTION_DAYS", 180))
 # The chain's head, kept outside the database so that deleting the newest entries is detected.
 DGOV_AUDIT_HEAD_FILE = Path(env_str("DGOV_AUDIT_HEAD_FILE", str(DATA_DIR / "audit-head.json")))
 
-# --- data catalog --------------------------------------------------------------------------# Data supply-demand list (供需对接清单): the provider answers a data demand within this many working days.
+# --- data catalog --------------------------------------------------------------------------
+# Data supply-demand list (供需对接清单): the provider answers a data demand within this many working days.
 DGOV_DEMAND_REPLY_WORKING_DAYS = max(1, env_int("DGOV_DEMAND_REPLY_WORKING_DAYS", 10))
 
 # --- notifications --------------------------------------------------------------------------
