@@ -111,7 +111,7 @@ def search_resources(request, query: ResourceQuery = Query(...)):
     filters = {field: getattr(query, field) for field in selectors.FILTERS}
     results, facets = selectors.search_entries(selectors.visible_entries(actor), q=query.q, filters=filters)
     count = selectors.facet_total(facets)
-    items = selectors.entry_page(results, query.offset, query.limit) if query.offset < count else []
+    items = selectors.entry_page(results, query.offset, query.limit, total=count) if query.offset < count else []
     return {"count": count, "items": items, "facets": facets}
 
 

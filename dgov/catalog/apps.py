@@ -12,6 +12,9 @@ class CatalogConfig(AppConfig):
         from dgov.catalog.tables import VERSION_ACTIONS
         from dgov.core import nav
         from dgov.core.audit import register_action_labels
+        from dgov.core.cache import CATALOG, invalidate_on_audit
+
+        invalidate_on_audit(("catalog.",), CATALOG)
 
         # The life-cycle steps, as the audit pages and the workbench name them.
         register_action_labels(verbs={verb: label for verb, label in VERSION_ACTIONS.items()

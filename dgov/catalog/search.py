@@ -88,11 +88,16 @@ class _InArray(Func):
         return f"{column_sql} = ANY(ARRAY{ids_sql})", (*column_params, *ids_params)
 
 
+def _wanted(query: str) -> list[str]:
+    """The query's terms, the most selective first (longer terms: Latin words and CJK pairs)."""
+    return sorted(query_terms(query), key=lambda t: (-len(t), t))
+
+
 def matching_ids(query: str):
     """The ids of the entries holding every term of `query` (a query of `entry_id`s, or None for a
-    query without searchable characters). The most selective term first (longer terms: Latin words
-    and CJK pairs), the others as semi-joins on it, all from the (term, entry) unique index."""
-    wanted = sorted(query_terms(query), key=lambda t: (-len(t), t))
+    query without searchable characters). The most selective term first, the others as semi-joins
+    on it, all from the (term, entry) unique index."""
+    wanted = _wanted(query)
     if not wanted:
         return None
     ids = SearchTerm.objects.filter(term=wanted[0])
@@ -101,22 +106,34 @@ def matching_ids(query: str):
     return ids.values("entry_id")
 
 
-def filter_query(queryset, query: str):
+def filter_query(queryset, query: str, *, probe: bool = False):
     """`queryset` narrowed to the entries matching every term of `query` (unchanged for an empty
     query; empty for a query without searchable characters).
 
     On SQLite the matching ids are an `id IN (subquery)`, whose list SQLite builds once and reads the
     entries by primary key. PostgreSQL's planner prefers scanning the whole catalog against such a
-    list; `id = ANY(ARRAY(subquery))` makes it read the matching entries by primary key instead."""
+    list; `id = ANY(ARRAY(subquery))` makes it read the matching entries by primary key instead.
+
+    `probe=True` selects the same rows the other way round: each entry is tested with one EXISTS
+    lookup per term in the (term, entry) unique index. That suits reading the results in another
+    index's order and stopping early, as the first page of a query matching much of the catalog
+    does (`selectors.entry_page`); counting them all this way would be slow."""
     if not query or not query.strip():
         return queryset
-    ids = matching_ids(query)
-    if ids is None:
-        return queryset.none()
-    if connections[queryset.db].vendor == "postgresql":
-        queryset = queryset.filter(_InArray(F("pk"), Subquery(ids)))
+    if probe:
+        wanted = _wanted(query)
+        if not wanted:
+            return queryset.none()
+        for term in wanted:
+            queryset = queryset.filter(Exists(SearchTerm.objects.filter(term=term, entry_id=OuterRef("pk"))))
     else:
-        queryset = queryset.filter(pk__in=ids)
+        ids = matching_ids(query)
+        if ids is None:
+            return queryset.none()
+        if connections[queryset.db].vendor == "postgresql":
+            queryset = queryset.filter(_InArray(F("pk"), Subquery(ids)))
+        else:
+            queryset = queryset.filter(pk__in=ids)
     for phrase in phrases(query):
         queryset = queryset.filter(
             Q(name__icontains=phrase) | Q(summary__icontains=phrase)

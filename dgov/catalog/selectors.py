@@ -22,6 +22,7 @@ from collections import Counter
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
+from django.utils import translation
 
 from dgov.catalog import search
 from dgov.catalog.models import (
@@ -35,6 +36,7 @@ from dgov.catalog.models import (
     Status,
     UpdateCycle,
 )
+from dgov.core.cache import CATALOG, REFERENCE, ProcessCache
 from dgov.core.errors import NotFound, ValidationError
 from dgov.core.permissions import get_scoped, require_permission, scope_q
 from dgov.orgs.models import Department, Region
@@ -204,7 +206,26 @@ def _sorted(values: list[dict]) -> list[dict]:
     return sorted(values, key=lambda v: (-v["count"], v["value"]))
 
 
+#: facets by the SQL of the results they were counted over (see `facet_counts`)
+_FACET_CACHE = ProcessCache("catalog-facets", maxsize=2000, ttl=300)
+
+
 def facet_counts(queryset, *, narrowed: bool = True) -> dict[str, list[dict]]:
+    """`_facet_counts` of `queryset`, kept per process until the catalog or the reference data
+    change (Solr's query result cache, which CKAN's search relies on, does the same): the landing
+    page of the catalog and repeated searches are counted once per change, not once per visit. The
+    key is the SQL of `queryset` with its parameters (so a reader's scope is part of it) and the
+    language (the facets carry labels)."""
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return _facet_counts(queryset, narrowed=narrowed)
+    key = (queryset.db, sql, repr(params), narrowed, translation.get_language())
+    generation = (CATALOG.current(), REFERENCE.current())
+    return _FACET_CACHE.get_or_build(key, generation, lambda: _facet_counts(queryset, narrowed=narrowed))
+
+
+def _facet_counts(queryset, *, narrowed: bool = True) -> dict[str, list[dict]]:
     """For each facet field, its values among the entries of `queryset` with their counts (most
     frequent first): `{"department": [{"value": "360603909", "name": "余江区民政局", "count": 3}, …], …}`.
 
@@ -249,18 +270,47 @@ def search_entries(queryset, *, q: str = "", filters: dict | None = None) -> tup
     the filters, the facet's own field included. So each facet's counts add up to the number of
     results, and a value's count is exactly what the results would number with that value added to
     its filter. `facet_total(facets)` gives the number of results without another query."""
-    results = apply_filters(search.filter_query(queryset, q), filters)
+    filtered = apply_filters(queryset, filters)
+    results = search.filter_query(filtered, q)
+    if q and q.strip():
+        # the same rows, probed entry by entry, for `entry_page` to read in code order (Query
+        # attributes survive the queryset's clones)
+        results.query.catalog_probe = search.filter_query(filtered, q, probe=True)
     narrowed = bool(q and q.strip()) or any(_values(v) for k, v in (filters or {}).items() if k != "status")
     return results, facet_counts(results, narrowed=narrowed)
 
 
-def entry_page(results, offset: int, limit: int) -> list[CatalogEntry]:
+#: a search matching at least this share of the catalog reads its first pages by probing entries in
+#: code order (see `entry_page`)
+PROBE_SHARE = 0.05
+
+
+def entry_page(results, offset: int, limit: int, *, total: int | None = None) -> list[CatalogEntry]:
     """One page of `results` (in code order) with department, classification and region: the page's
     ids first, then their rows. One query with the joins lets SQLite's planner read every visible
-    row and sort them rather than walk the code index and stop at the page's end."""
-    ids = list(results.order_by("code").values_list("pk", flat=True)[offset:offset + limit])
+    row and sort them rather than walk the code index and stop at the page's end.
+
+    A search that matches a large share of the catalog (`total` results, known from the facets)
+    would sort tens of thousands of ids for twenty: its early pages walk the code index instead and
+    test each entry against the search index, stopping at the page's end (about
+    (offset + limit) / share entries read)."""
+    ordered = results
+    probe = getattr(results.query, "catalog_probe", None)
+    if probe is not None and total and offset + limit <= 10 * limit:
+        catalog_size = _catalog_size(results.db)
+        if catalog_size and total >= PROBE_SHARE * catalog_size:
+            ordered = probe
+    ids = list(ordered.order_by("code").values_list("pk", flat=True)[offset:offset + limit])
     rows = CatalogEntry.objects.select_related("department", "classification", "region").in_bulk(ids)
     return [rows[pk] for pk in ids]
+
+
+_SIZE_CACHE = ProcessCache("catalog-size", maxsize=8, ttl=300)
+
+
+def _catalog_size(db: str) -> int:
+    """How many entries the catalog holds (per data generation)."""
+    return _SIZE_CACHE.get_or_build(db, CATALOG.current(), lambda: CatalogEntry.objects.using(db).count())
 
 
 # --- one entry --------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class Generation:
 IDENTITY = Generation("identity")  # users, roles and grants, tokens, persons, enterprises, agents
 REFERENCE = Generation("reference")  # regions, departments, management areas, the calendar
 KEYS = Generation("keys")  # the cryptography service's keys, versions, policies and applications
+CATALOG = Generation("catalog")  # the data resource catalog: entries, items, classifications, negative list
 
 
 class ProcessCache:

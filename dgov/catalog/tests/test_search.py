@@ -4,6 +4,8 @@ whose counts match the results, and who sees which entries."""
 import itertools
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dgov.catalog import search, selectors
 from dgov.catalog.models import CatalogEntry, Status
@@ -293,3 +295,55 @@ def test_a_longer_phrase_must_appear_as_written_not_only_as_its_bigrams():
     assert set(search.filter_query(qs, "社会保险")) == {phrase, in_item}
     assert set(search.filter_query(qs, "社保")) == set()
     assert search.phrases("社会保险 API 婚姻 interoperability") == ["社会保险", "interoperability"]
+
+
+@pytest.mark.parametrize("q", ["姓名", "婚姻登记", "社会保险", "gis", "登"])
+def test_probing_entries_finds_the_same_rows_as_the_index_lookup(corpus, q):
+    base = CatalogEntry.objects.all()
+    assert codes(search.filter_query(base, q, probe=True)) == codes(search.filter_query(base, q))
+
+
+def test_a_common_term_reads_its_first_pages_in_code_order_by_probing(corpus, monkeypatch):
+    results, facets = selectors.search_entries(CatalogEntry.objects.all(), q="姓名")
+    total = selectors.facet_total(facets)
+    everything = sorted(codes(results))
+    probed = []
+    original = search.filter_query
+
+    def spy(queryset, query, *, probe=False):
+        probed.append(probe)
+        return original(queryset, query, probe=probe)
+
+    monkeypatch.setattr(search, "filter_query", spy)
+    results, _facets = selectors.search_entries(CatalogEntry.objects.all(), q="姓名")
+    assert probed == [False, True]  # the probing variant rides along with the results
+    with CaptureQueriesContext(connection) as probing:  # the catalog's size (per generation), ids, rows
+        page = selectors.entry_page(results, 2, 3, total=total)
+    assert [e.code for e in page] == everything[2:5]
+    assert len(probing) == 3 and "EXISTS" in probing[1]["sql"] and "ORDER BY" in probing[1]["sql"]
+    # without the total (or for a rare term), the page sorts the matching ids as before
+    with CaptureQueriesContext(connection) as sorting:
+        assert [e.code for e in selectors.entry_page(results, 2, 3)] == everything[2:5]
+    assert len(sorting) == 2 and "EXISTS" not in sorting[0]["sql"]
+
+
+def test_facets_are_counted_once_per_catalog_change(corpus, django_assert_num_queries):
+    def facets():
+        return selectors.search_entries(CatalogEntry.objects.all(), q="婚姻")[1]
+
+    first = facets()
+    with django_assert_num_queries(0):  # the same question at the same generation: no SQL
+        assert facets() == first
+    make_entry(name="婚姻家庭辅导记录", department_code=YUJIANG_CIVIL_AFFAIRS)  # a write bumps the generation
+    after = facets()
+    assert selectors.facet_total(after) == selectors.facet_total(first) + 1
+
+
+def test_cached_facets_follow_the_readers_scope(states):
+    """The key is the SQL of the visible entries: two readers with different scopes never share."""
+    editor, reviewer = make_editor(YUJIANG_CIVIL_AFFAIRS), make_reviewer()
+    mine = selectors.search_entries(selectors.visible_entries(editor))[1]
+    everything = selectors.search_entries(selectors.visible_entries(reviewer))[1]
+    assert selectors.facet_total(mine) == selectors.visible_entries(editor).count()
+    assert selectors.facet_total(everything) == selectors.visible_entries(reviewer).count()
+    assert selectors.facet_total(mine) < selectors.facet_total(everything)
