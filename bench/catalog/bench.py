@@ -705,7 +705,9 @@ def run_like(q: str, filters: dict):
     is the text match alone."""
     from dgov.catalog.models import CatalogEntry
     from dgov.catalog.selectors import apply_filters, facet_counts, facet_total
+    from dgov.core.cache import ProcessCache
 
+    ProcessCache.clear_all()  # cold, like the search requests it is compared with
     results = apply_filters(like_text(CatalogEntry.objects.all(), q), resolve_filters(filters))
     facets = facet_counts(results)
     count = facet_total(facets)

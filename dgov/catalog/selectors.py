@@ -272,11 +272,13 @@ def search_entries(queryset, *, q: str = "", filters: dict | None = None) -> tup
     its filter. `facet_total(facets)` gives the number of results without another query."""
     filtered = apply_filters(queryset, filters)
     results = search.filter_query(filtered, q)
-    if q and q.strip():
+    facet_filtered = any(_values(v) for k, v in (filters or {}).items() if k != "status")
+    if q and q.strip() and not facet_filtered:
         # the same rows, probed entry by entry, for `entry_page` to read in code order (Query
-        # attributes survive the queryset's clones)
+        # attributes survive the queryset's clones). Not with facet filters: the planners then
+        # start from a filter's index and sort, and probing every row that way costs more.
         results.query.catalog_probe = search.filter_query(filtered, q, probe=True)
-    narrowed = bool(q and q.strip()) or any(_values(v) for k, v in (filters or {}).items() if k != "status")
+    narrowed = bool(q and q.strip()) or facet_filtered
     return results, facet_counts(results, narrowed=narrowed)
 
 

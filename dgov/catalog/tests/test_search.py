@@ -347,3 +347,11 @@ def test_cached_facets_follow_the_readers_scope(states):
     assert selectors.facet_total(mine) == selectors.visible_entries(editor).count()
     assert selectors.facet_total(everything) == selectors.visible_entries(reviewer).count()
     assert selectors.facet_total(mine) < selectors.facet_total(everything)
+
+
+def test_with_facet_filters_the_page_sorts_the_matching_ids(corpus):
+    results, facets = selectors.search_entries(CatalogEntry.objects.all(), q="姓名",
+                                               filters={"department": YUJIANG_HRSS})
+    assert getattr(results.query, "catalog_probe", None) is None
+    page = selectors.entry_page(results, 0, 5, total=selectors.facet_total(facets))
+    assert [e.code for e in page] == sorted(codes(results))[:5]
