@@ -1141,7 +1141,8 @@ def markdown(report: dict) -> str:
             out.append(f"| {q['name']} | {num(q['check']['search_count'])} / {num(q['check']['like_count'])}{check} | "
                        f"{ms(q['search']['p50'])} | {ms(q['search']['p95'])} | {ms(q['search']['max'])} | "
                        f"{q['search_queries']} | {ms(q['like'].get('p50'))} | {ms(q['like'].get('p95'))} | "
-                       f"{speedup} | {verdict} | {ms(q.get('warm', {}).get('p50'))} | {ms(q.get('warm', {}).get('p95'))} | "
+                       f"{speedup} | {verdict} | {ms(q.get('warm', {}).get('p50'))} | "
+                       f"{ms(q.get('warm', {}).get('p95'))} | "
                        f"{q['search_cpu_share']} | {q['machine_busy_cpus']} |")
         verdict = "Target met" if s["met"] else "Target missed"
         out += ["", f"All {s['typical_queries']} typical queries pooled: search p50 "
