@@ -6,25 +6,36 @@ Resource codes contain a slash (101001001/000001): the paths take them as they a
 
 from enum import Enum
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
-from dgov.catalog import selectors, services
-from dgov.catalog.models import CatalogEntry, Classification, NegativeListItem
+from dgov.catalog import alignment, importer, provincial, selectors, services, statistics
+from dgov.catalog.models import CatalogEntry, Classification, NegativeListItem, ProvincialMapping
 from dgov.catalog.schemas import (
+    CatalogImportOut,
     ClassificationFilter,
     ClassificationOut,
+    MappingIn,
+    MappingOut,
     NegativeItemFilter,
     NegativeItemIn,
     NegativeItemOut,
     NegativeItemPatch,
+    ProvincialImportOut,
+    ProvincialOut,
+    ProvincialQuery,
     ResourceIn,
     ResourceOut,
     ResourcePage,
     ResourcePatch,
     ResourceQuery,
+    StatisticsOut,
+    StatisticsQuery,
     TransitionIn,
+    UnmappedPage,
+    UnmappedQuery,
     VersionOut,
 )
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, crud_router
@@ -172,6 +183,45 @@ for _action in services.TRANSITIONS:
                 operation_id=f"{_action}_catalog_resource")(_transition_view(_action))
 
 
+# --- alignment with the provincial catalog (before RESOURCE, which would take "/provincial") -----
+def _suggestions(found) -> list[dict]:
+    return [{"code": s.provincial.code, "name": s.provincial.name, "provider": s.provincial.provider,
+             "score": s.score} for s in found]
+
+
+def _mapping(entry: CatalogEntry) -> dict:
+    mapping = ProvincialMapping.objects.filter(entry=entry).select_related("provincial", "mapped_by").first()
+    target = mapping.provincial if mapping else None
+    return {"code": entry.code, "provincial_code": target.code if target else None,
+            "provincial_name": target.name if target else None,
+            "provincial_withdrawn": target.withdrawn if target else None,
+            "method": mapping.method if mapping else None,
+            "mapped_by": mapping.mapped_by.username if mapping and mapping.mapped_by else None,
+            "mapped_at": mapping.mapped_at if mapping else None,
+            "suggestions": _suggestions(alignment.suggestions([entry]).get(entry.pk, []))}
+
+
+@router.get(f"{RESOURCE}/provincial", response={200: MappingOut, **READ_ERRORS},
+            operation_id="get_catalog_resource_provincial")
+def get_provincial_mapping(request, code: str):
+    """The provincial entry this entry is mapped to (if any), and suggestions by name similarity.
+    For the department's editors and the reviewers whose scope holds the entry."""
+    return _mapping(alignment.entry_for_mapping(actor_of(request), _check_code(code)))
+
+
+@router.put(f"{RESOURCE}/provincial", response={200: MappingOut, **WRITE_ERRORS},
+            operation_id="map_catalog_resource_provincial")
+def put_provincial_mapping(request, code: str, payload: MappingIn):
+    """Map the entry to the provincial entry `provincial_code`, or unmap it with `null`. The
+    department's editors map their own entries, reviewers any in their scope (404 outside it).
+    Every change is a new version of the entry and is audited."""
+    actor = actor_of(request)
+    entry = alignment.entry_for_mapping(actor, _check_code(code))
+    services.map_to_provincial(actor=actor, entry=entry, provincial_code=payload.provincial_code,
+                               method=payload.method)
+    return _mapping(entry)
+
+
 @router.get(RESOURCE, response={200: ResourceOut, **READ_ERRORS}, operation_id="get_catalog_resource")
 def get_resource(request, code: str):
     """One entry with its data items."""
@@ -210,3 +260,67 @@ classifications_router = crud_router(
 
 router.add_router("/negative-list", negative_list_router)
 router.add_router("/classifications", classifications_router)
+
+
+# --- spreadsheet import ----------------------------------------------------------------------------
+@router.post("/import", response={200: CatalogImportOut, **WRITE_ERRORS}, operation_id="import_catalog_resources")
+def import_resources(request, file: UploadedFile = File(...), dry_run: bool = False):
+    """Create draft entries from an .xlsx or .csv file (multipart `file`, one row per entry, the
+    columns of the template the import page offers; the 信息项 format is in `dgov.catalog.importer`).
+    Every row is validated completely first; nothing is written unless every row passes (`ok`
+    false: every error by row and column, still 200). `dry_run=true` only validates. Rows for
+    departments outside your scope are row errors."""
+    return importer.import_catalog(actor=actor_of(request), file=file, filename=file.name or "", dry_run=dry_run)
+
+
+# --- the provincial catalog, the alignment report and the statistics -----------------------------
+@router.post("/provincial/import", response={200: ProvincialImportOut, **WRITE_ERRORS},
+             operation_id="import_provincial_catalog")
+def import_provincial(request, file: UploadedFile = File(...), dry_run: bool = False):
+    """Import the provincial catalog from an .xlsx or .json file (multipart `file`; the format is
+    in `dgov.catalog.provincial`). Every row is validated first; nothing is written unless all
+    pass (`ok` false: the errors by row and column, still 200). Upserts by provincial code and
+    marks entries missing from the file as withdrawn. `dry_run=true` only validates."""
+    return provincial.import_provincial(actor=actor_of(request), file=file, filename=file.name or "",
+                                        dry_run=dry_run)
+
+
+@router.get("/provincial", response={200: list[ProvincialOut], **READ_ERRORS}, operation_id="list_provincial_catalog")
+@paginate(Pagination)
+def list_provincial(request, query: ProvincialQuery = Query(...)):
+    """The provincial catalog (current entries; `withdrawn=true` for the withdrawn ones, null for
+    all), searched by code, name or provider, with how many city entries map to each."""
+    return (alignment.provincial_entries(actor_of(request), q=query.q, withdrawn=query.withdrawn)
+            .annotate(mapped_entries=Count("mappings")).order_by("code"))
+
+
+@router.get("/alignment/unmapped", response={200: UnmappedPage, **READ_ERRORS},
+            operation_id="list_catalog_unmapped")
+def list_unmapped(request, query: UnmappedQuery = Query(...)):
+    """The entries you may map that have no provincial entry yet (published first, withdrawn
+    entries left out), each with suggestions; per department how many are mapped and unmapped;
+    and how many current provincial entries no city entry maps to. `department` outside your
+    scope answers 404."""
+    actor = actor_of(request)
+    entries = alignment.unmapped_entries(actor, department=query.department)
+    count = entries.count()
+    page = list(entries[query.offset:query.offset + query.limit])
+    found = alignment.suggestions(page)
+    items = [{"code": e.code, "name": e.name, "department_code": e.department.code,
+              "department_name": e.department.name, "status": e.status,
+              "suggestions": _suggestions(found.get(e.pk, []))} for e in page]
+    departments = [d for d in alignment.alignment_summary(actor)
+                   if not query.department or d["code"] == query.department]
+    return {"count": count, "items": items, "departments": departments,
+            "unreferenced_provincial": alignment.unreferenced_provincial(actor).count()}
+
+
+@router.get("/statistics", response={200: StatisticsOut, **READ_ERRORS}, operation_id="catalog_statistics")
+def get_statistics(request, query: StatisticsQuery = Query(...)):
+    """The catalog's figures over the entries you may see (the published catalog and, within your
+    scope, the unpublished entries): entries per department, the shares of the sharing and open
+    types, entries holding personal data, entries whose data is older than their update cycle,
+    entries per status. `region` (that region and below), `department` and `status` narrow them."""
+    filters = {"region": query.region, "department": query.department,
+               "status": query.status.value if query.status else ""}
+    return statistics.statistics(actor_of(request), filters)

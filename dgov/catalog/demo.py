@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from dgov.catalog import search, services
+from dgov.catalog import alignment, provincial, search, services
 from dgov.catalog.importer import _words, parse_items
 from dgov.catalog.models import (
     UPDATE_CYCLE_DAYS,
@@ -31,8 +31,11 @@ from dgov.catalog.models import (
     Classification,
     DataItem,
     EntryVersion,
+    MappingMethod,
     NegativeListItem,
     OpenType,
+    ProvincialEntry,
+    ProvincialMapping,
     SharingMethod,
     SharingType,
     Status,
@@ -269,3 +272,48 @@ def load_demo() -> dict:
             audit.record("catalog.demo.load", audit.Target("catalog.catalogentry", "", "demo"),
                          changes={"entries": len(created), "negative_list_items": listed})
     return {"created": len(created), "negative_list": listed, "total": len(plans)}
+
+
+# --- the provincial catalog and the alignment ---------------------------------------------------
+PROVINCIAL_DEMO_FILE = Path(__file__).parent / "data" / "demo-provincial-catalog.json"
+#: the share of demo entries left unmapped on purpose (the alignment report has something to show)
+UNMAPPED_SHARE = 0.12
+#: how alike a suggestion must be for the demo to accept it
+DEMO_ACCEPT = 0.75
+
+
+def load_provincial_demo(path: Path = PROVINCIAL_DEMO_FILE) -> dict:
+    """The demo provincial catalog (made up: see data/README.md), in the provincial import's JSON
+    format and validated by it, and the demo city entries mapped to it by accepting their best
+    suggestion, but for about one in eight left for the alignment worklist. Idempotent: entries
+    are found by code, mapped entries are left alone and the entries left out stay left out."""
+    rows, errors = provincial.parse(path.name, path.read_bytes())
+    if errors:
+        raise ValueError(f"demo provincial catalog: {errors[:3]}")
+    created = mapped = 0
+    with transaction.atomic():
+        existing = set(ProvincialEntry.objects.values_list("code", flat=True))
+        new = [ProvincialEntry(**fields, is_demo=True) for fields in rows if fields["code"] not in existing]
+        ProvincialEntry.objects.bulk_create(new)
+        created = len(new)
+        candidates = [entry for entry in CatalogEntry.objects.filter(is_demo=True, provincial_mapping__isnull=True)
+                      .select_related("classification", "department").order_by("code")
+                      if random.Random(f"dgov-provincial-demo|{entry.department.code}|{entry.name}").random()
+                      >= UNMAPPED_SHARE]
+        best = alignment.suggestions(candidates, limit=1)
+        for entry in candidates:
+            found = best.get(entry.pk)
+            if not found or found[0].score < DEMO_ACCEPT:
+                continue
+            target = found[0].provincial
+            ProvincialMapping.objects.create(entry=entry, provincial=target, method=MappingMethod.SUGGESTION)
+            entry.version += 1
+            entry.save(update_fields=["version"])
+            EntryVersion.objects.create(entry=entry, version=entry.version, action="map",
+                                        snapshot=services.snapshot(entry),
+                                        reason=f"对接省级目录 {target.code} {target.name}{DEMO_NOTE}")
+            mapped += 1
+        if created or mapped:
+            audit.record("catalog.demo.provincial", audit.Target("catalog.provincialentry", "", "demo"),
+                         changes={"provincial_entries": created, "mapped": mapped})
+    return {"created": created, "mapped": mapped, "total": len(rows)}

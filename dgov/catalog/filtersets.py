@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dgov.catalog.models import CatalogType, Classification, NegativeListItem
+from dgov.catalog.models import CatalogType, Classification, NegativeListItem, ProvincialEntry
 from dgov.catalog.tables import LEVELS
 
 
@@ -33,3 +33,21 @@ class ClassificationFilterSet(django_filters.FilterSet):
 
     def filter_catalog_type(self, qs, name, value):
         return qs.filter(code__startswith=value)
+
+
+class ProvincialEntryFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Code, name or provider"), method="search")
+    withdrawn = django_filters.BooleanFilter(label=_("Withdrawn"))
+    mapped = django_filters.BooleanFilter(label=_("Mapped by a city entry"), method="filter_mapped")
+
+    class Meta:
+        model = ProvincialEntry
+        fields = ["q", "withdrawn", "mapped"]
+
+    def search(self, qs, name, value):
+        for word in value.split():
+            qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word) | Q(provider__icontains=word))
+        return qs
+
+    def filter_mapped(self, qs, name, value):
+        return qs.filter(mappings__isnull=not value).distinct()

@@ -15,6 +15,7 @@ from dgov.catalog.models import (
     Classification,
     DataItem,
     NegativeListItem,
+    Status,
     resource_code_validator,
 )
 from dgov.core.permissions import resolver
@@ -219,3 +220,24 @@ class ImportForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
     dry_run = forms.BooleanField(label=_("Dry run: check every row, write nothing"), required=False,
                                  initial=True)
+
+
+class ProvincialImportForm(ImportForm):
+    file = forms.FileField(label=_("File (.xlsx or .json)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.json"}))
+
+
+class StatisticsFilterForm(forms.Form):
+    """The statistics page's filters; the choices are the regions and departments of the entries
+    the reader may see."""
+
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    department = forms.ChoiceField(label=_("Provider department"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, data=None, *, regions=(), departments=()):
+        super().__init__(data)
+        everything = [("", _("All"))]
+        self.fields["region"].choices = everything + [(r.code, r.name) for r in regions]
+        self.fields["department"].choices = everything + [(d.code, d.name) for d in departments]
+        self.fields["status"].choices = everything + list(Status.choices)

@@ -8,6 +8,13 @@ written, in one transaction, each through `services.entry_save` (versions, audit
 the negative-list check and the actor's scope all apply). A dry run validates only and writes
 nothing.
 
+Two modes: "create" (the default) makes a new entry of every row; "upsert" (the yearly census,
+`dgov.census`) updates the entry a row names by its resource code and creates the rows without
+one. An upsert row identical to its stored entry is counted as confirmed ("unchanged") and not
+written; a changed one goes through `entry_save` as a new version (only drafts can change, as
+everywhere). `department=` restricts a file to one department's entries. `template_xlsx(entries)`
+writes the template pre-filled with existing entries, every column as the importer reads it back.
+
 Choice columns take the Chinese labels (无条件共享, 电子表格, 每月, …), the English labels or the
 codes (unconditional, spreadsheet, monthly, …).
 
@@ -58,9 +65,12 @@ from dgov.catalog.models import (
 )
 from dgov.core import audit
 from dgov.core.errors import DgovError, PermissionDenied
-from dgov.core.importexport import MAX_BYTES, ImportFileError, read_rows
+from dgov.core.importexport import MAX_BYTES, ImportFileError, read_rows, safe_cell
 from dgov.core.permissions import has_permission, resolver
 from dgov.orgs.models import Department
+
+CREATE, UPSERT = "create", "upsert"  # import modes
+MODES = (CREATE, UPSERT)
 
 
 @dataclass(frozen=True)
@@ -277,6 +287,8 @@ class _Row:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
     fields: dict = field(default_factory=dict)
     items: list[dict] = field(default_factory=list)
+    target: CatalogEntry | None = None  # upsert: the stored entry the row's code names
+    unchanged: bool = False  # upsert: the row says what the stored entry already holds
 
     def error(self, key: str, message: str) -> None:
         self.errors.append((key, str(message)))
@@ -300,16 +312,24 @@ def _parse_date(text: str) -> dt.date | None:
 class _Context:
     """What validation needs, loaded once per file."""
 
-    def __init__(self, actor, rows: list[_Row]):
+    def __init__(self, actor, rows: list[_Row], *, mode: str = CREATE, department: Department | None = None):
         self.actor = actor
+        self.mode = mode
+        self.department = department
         self.words = {kind: _words(kind) for kind in _CHOICES}
         self.departments = {d.code: d for d in Department.objects.select_related("region")}
         self.classifications = {c.code: c for c in Classification.objects.all()}
         self.by_prefix = {services.classification_prefix(c): c for c in self.classifications.values()}
         given = {r.values.get("code", "").strip() for r in rows} - {""}
         chunks = [sorted(given)[i:i + 500] for i in range(0, len(given), 500)]  # bounded IN lists
-        self.existing_codes = {code for chunk in chunks
-                               for code in CatalogEntry.objects.filter(code__in=chunk).values_list("code", flat=True)}
+        if mode == UPSERT:  # the entries the rows name, with their items, to compare and update
+            self.existing = {e.code: e for chunk in chunks for e in CatalogEntry.objects.filter(code__in=chunk)
+                             .select_related("department", "region", "classification").prefetch_related("items")}
+            self.existing_codes = set(self.existing)
+        else:
+            self.existing = {}
+            self.existing_codes = {code for chunk in chunks for code in
+                                   CatalogEntry.objects.filter(code__in=chunk).values_list("code", flat=True)}
         self.listed_codes = set(NegativeListItem.objects.values_list("resource_code", flat=True).distinct())
         self.reserved = given  # codes the file gives; generated codes avoid them
         self.next_sequence: dict[str, int] = {}
@@ -395,6 +415,9 @@ def _validate(row: _Row, ctx: _Context, seen_codes: dict[str, int]) -> None:
     elif not ctx.in_scope(department):
         row.error("department", _("The department %(code)s %(name)s is outside your data scope.")
                   % {"code": department.code, "name": department.name})
+    elif ctx.department is not None and department.pk != ctx.department.pk:
+        row.error("department", _("This file holds the entries of %(code)s %(name)s only.")
+                  % {"code": ctx.department.code, "name": ctx.department.name})
     else:
         f["department"], f["region"] = department, department.region
 
@@ -416,6 +439,8 @@ def _validate(row: _Row, ctx: _Context, seen_codes: dict[str, int]) -> None:
             if code in seen_codes:
                 row.error("code", _("The code %(code)s is already used in row %(row)d.")
                           % {"code": code, "row": seen_codes[code]})
+            elif ctx.mode == UPSERT:
+                _find_target(row, ctx, code)
             elif code in ctx.existing_codes:
                 row.error("code", _("An entry with the code %(code)s already exists.") % {"code": code})
         seen_codes.setdefault(code, row.number)
@@ -480,6 +505,48 @@ def _validate(row: _Row, ctx: _Context, seen_codes: dict[str, int]) -> None:
                 row.error(key if key in HEADER else "items", message)
 
 
+    if row.target is not None and not row.errors:
+        _compare(row)
+
+
+def _find_target(row: _Row, ctx: _Context, code: str) -> None:
+    """Upsert: the stored entry a row's code names, which must be one the actor may change and, in a
+    department's file, one of that department's."""
+    entry = ctx.existing.get(code)
+    if entry is None:
+        row.error("code", _("No entry has the code %(code)s; leave the code empty for a new entry.") % {"code": code})
+    elif ctx.department is not None and entry.department_id != ctx.department.pk:
+        row.error("code", _("The entry %(code)s belongs to %(name)s, not to this file's department.")
+                  % {"code": code, "name": entry.department.name})
+    elif not resolver().allows(ctx.actor, "change", entry):
+        row.error("code", _("The entry %(code)s is outside your data scope.") % {"code": code})
+    else:
+        row.target = entry
+
+
+#: what an upsert row compares with its entry, and sets on it (the region follows the department)
+_COMPARED = [c.key for c in COLUMNS if c.key not in ("code", "items")]
+
+
+def stored_items(entry: CatalogEntry) -> list[dict]:
+    """An entry's data items as `parse_items` reads them back from the 信息项 cell."""
+    return [{"name": i.name, "data_type": i.data_type, "length": i.length, "personal_data": i.personal_data,
+             "sharing_type": i.sharing_type, "open_type": i.open_type, "data_element": i.data_element,
+             "description": i.description} for i in entry.items.all()]
+
+
+def _compare(row: _Row) -> None:
+    """Upsert: is the row what its entry already holds? A changed row needs the entry in draft."""
+    entry, f = row.target, row.fields
+    same = all(getattr(entry, key) == f.get(key) for key in _COMPARED) and stored_items(entry) == row.items
+    if same:
+        row.unchanged = True
+    elif entry.status not in services.EDITABLE:
+        row.error("code", _("The entry %(code)s is “%(status)s”: only a draft can be changed. Leave its row as it "
+                            "was, or have the entry sent back to draft first.")
+                  % {"code": entry.code, "status": entry.get_status_display()})
+
+
 def _error(number: int, column: str, message: str) -> dict:
     return {"row": number, "column": column, "message": str(message)}
 
@@ -495,7 +562,8 @@ def _read(file) -> bytes:
     return file.read(MAX_BYTES + 1)
 
 
-def import_catalog(*, actor, file, filename: str, dry_run: bool) -> dict:
+def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CREATE,
+                   department: Department | None = None, reason: str = "") -> dict:
     """Import catalog entries from an .xlsx or .csv file (`file`: bytes or a file object).
 
     Returns `{"ok", "created", "errors": [{"row", "column", "message"}]}`. `row` is the row number
@@ -504,13 +572,24 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool) -> dict:
     Nothing is written unless every row passes; `created` is how many entries were (or, in a dry
     run, would be) created, 0 when the file was refused. An actor without the permission to add
     catalog entries at all gets PermissionDenied; a row for a department outside the actor's scope
-    is a row error."""
+    is a row error.
+
+    `mode="upsert"`: a row with a resource code updates that entry (an unknown code, or an entry
+    outside the actor's scope, is a row error), a row without one creates an entry; the result
+    adds `updated` and `unchanged` (rows identical to their entry: confirmed, not written).
+    `department`: every row must be that department's. `reason` goes into each new version."""
+    if mode not in MODES:
+        raise ValueError(f"unknown import mode {mode!r}")
     if not has_permission(actor, CatalogEntry, "add"):
         raise PermissionDenied()
+
+    def refused(errors: list[dict]) -> dict:
+        return _result(mode, ok=False, errors=errors)
+
     try:
         numbered = read_rows(filename or "", _read(file))
     except ImportFileError as exc:
-        return {"ok": False, "created": 0, "errors": [_error(0, "", exc.message)]}
+        return refused([_error(0, "", exc.message)])
 
     # the header
     header_number, header = numbered[0]
@@ -530,45 +609,61 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool) -> dict:
         if column.required and column.key not in columns.values():
             errors.append(_error(header_number, column.header, _("This required column is missing.")))
     if errors:
-        return {"ok": False, "created": 0, "errors": errors}
+        return refused(errors)
     if len(numbered) == 1:
-        return {"ok": False, "created": 0, "errors": [_error(header_number, "", _("The file has no rows below the "
-                                                                                   "header."))]}
+        return refused([_error(header_number, "", _("The file has no rows below the header."))])
 
     # every row, completely, before anything is written
     rows = [_Row(number, {key: (cells[i] if i < len(cells) else "") for i, key in columns.items()})
             for number, cells in numbered[1:]]
-    ctx = _Context(actor, rows)
+    ctx = _Context(actor, rows, mode=mode, department=department)
     seen_codes: dict[str, int] = {}
     for row in rows:
         _validate(row, ctx, seen_codes)
     errors = [_error(row.number, HEADER[key], message) for row in rows for key, message in row.errors]
     if errors:
         errors.sort(key=lambda e: (e["row"], _ORDER.get(e["column"], len(_ORDER))))
-        return {"ok": False, "created": 0, "errors": errors}
+        return refused(errors)
+    counts = {"created": sum(r.target is None for r in rows),
+              "updated": sum(r.target is not None and not r.unchanged for r in rows),
+              "unchanged": sum(r.unchanged for r in rows)}
     if dry_run:
-        return {"ok": True, "created": len(rows), "errors": []}
+        return _result(mode, ok=True, **counts)
 
     # write: one transaction, each entry through the service
-    created = 0
     with transaction.atomic():
         for row in rows:
+            if row.unchanged:
+                continue
+            if row.target is not None:
+                entry = row.target
+                for key in _COMPARED:
+                    setattr(entry, key, row.fields[key])
+            else:
+                entry = CatalogEntry(**row.fields)
             try:
-                services.entry_save(actor=actor, entry=CatalogEntry(**row.fields), items=row.items)
+                services.entry_save(actor=actor, entry=entry, items=row.items, reason=reason)
             except DgovError as exc:
                 details = exc.details if isinstance(exc.details, dict) and exc.details else {"": [exc.message]}
                 for key, messages in details.items():
                     column = HEADER.get(key) or (HEADER["items"] if key.startswith("items") else "")
                     for message in messages if isinstance(messages, list) else [messages]:
                         errors.append(_error(row.number, column, message))
-            else:
-                created += 1
         if errors:
             transaction.set_rollback(True)
-            return {"ok": False, "created": 0, "errors": errors}
+            return refused(errors)
+        changes = counts if mode == UPSERT else {"created": counts["created"]}
         audit.record("catalog.catalogentry.import", audit.Target("catalog.catalogentry", "", (filename or "")[:200]),
-                     changes={"created": created}, actor=actor)
-    return {"ok": True, "created": created, "errors": []}
+                     changes=changes, actor=actor)
+    return _result(mode, ok=True, **counts)
+
+
+def _result(mode: str, *, ok: bool, errors: list[dict] = (), created: int = 0, updated: int = 0,
+            unchanged: int = 0) -> dict:
+    """The import's answer; a refused file counts nothing. Create mode keeps its original shape."""
+    if mode == UPSERT:
+        return {"ok": ok, "created": created, "updated": updated, "unchanged": unchanged, "errors": list(errors)}
+    return {"ok": ok, "created": created, "errors": list(errors)}
 
 
 # --- the template -------------------------------------------------------------------------------
@@ -585,14 +680,41 @@ EXAMPLE = {
 }
 
 
-def template_xlsx() -> bytes:
-    """An .xlsx to fill in: the headers and one example row on the first sheet, the rules for each
-    column (and the 信息项 format) on the second."""
+def entry_row(entry: CatalogEntry) -> dict:
+    """An entry as its template row (column key → cell value): what the importer reads back as the
+    same entry. Dates and the record count stay typed; text a spreadsheet would evaluate is quoted."""
+    text = {"code": entry.code, "name": entry.name, "classification": entry.classification.code,
+            "department": entry.department.code, "summary": entry.summary, "format": entry.format,
+            "sharing_type": entry.sharing_type, "sharing_conditions": entry.sharing_conditions,
+            "sharing_method": entry.sharing_method, "open_type": entry.open_type,
+            "open_conditions": entry.open_conditions, "update_cycle": entry.update_cycle,
+            "related_codes": "; ".join(entry.related_codes or []), "source_system": entry.source_system,
+            "items": format_items(entry.items.all())}
+    row = {key: safe_cell(value or "") for key, value in text.items()}
+    # the Chinese words, as a person filling the sheet writes them
+    for key in ("format", "sharing_type", "sharing_method", "open_type", "update_cycle"):
+        words = {v: k for k, v in reversed(CHINESE_WORDS[key].items())}
+        row[key] = words.get(row[key], row[key])
+    row.update(published_on=entry.published_on, data_updated_on=entry.data_updated_on,
+               record_count=entry.record_count)
+    return row
+
+
+def template_xlsx(entries=None) -> bytes:
+    """An .xlsx to fill in: the headers and one example row on the first sheet (or, given `entries`,
+    one row per entry, pre-filled with everything it holds), the rules for each column (and the
+    信息项 format) on the second."""
     wb = Workbook()
     ws = wb.active
     ws.title = "数据资源目录"
     ws.append([c.header for c in COLUMNS])
-    ws.append([EXAMPLE[c.key] for c in COLUMNS])
+    rows = [EXAMPLE] if entries is None else (entry_row(e) for e in entries)
+    for values in rows:
+        ws.append([values[c.key] for c in COLUMNS])
+    for cells in ws.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
         cell.font = bold
@@ -638,6 +760,9 @@ def template_xlsx() -> bytes:
                    "姓名:string:50:个人信息; 身份证号:string:18:敏感个人信息:不予共享")
                  % {"types": "string、integer、decimal、date、datetime、boolean、binary"},
     }
+    if entries is not None:
+        rules["code"] = _("Existing entries keep their code: change the other cells of their row. Add new entries "
+                          "as rows with an empty code; they get the next code of their classification.")
     for column in COLUMNS:
         notes.append([column.header, _("yes") if column.required else _("no"), str(rules[column.key])])
     notes.column_dimensions["A"].width = 16

@@ -253,3 +253,80 @@ class SearchTerm(models.Model):
     class Meta:
         default_permissions = ()
         constraints = [models.UniqueConstraint(fields=["term", "entry"], name="uniq_catalog_search_term")]
+
+
+# --- alignment with the provincial catalog ------------------------------------------------------------
+class ProvincialImport(models.Model):
+    """One import of the provincial catalog (省级政务数据资源目录): the file, who, when, what it changed."""
+
+    filename = models.CharField(_("file"), max_length=200)
+    imported_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(_("time"), auto_now_add=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
+
+    class Meta:
+        verbose_name = _("provincial catalog import")
+        verbose_name_plural = _("provincial catalog imports")
+        ordering = ["-imported_at"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.filename} {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class ProvincialEntry(BaseModel):
+    """An entry of the provincial catalog, as the province publishes it: reference data the city's
+    entries are mapped to. Re-importing updates entries by code; an entry missing from a newer
+    file is marked withdrawn, never deleted (city entries may still point at it)."""
+
+    code = models.CharField(_("provincial resource code"), max_length=40, unique=True)
+    name = models.CharField(_("resource name"), max_length=200)
+    provider = models.CharField(_("provincial provider department"), max_length=100, blank=True)
+    classification_code = models.CharField(_("classification code"), max_length=20, blank=True)
+    summary = models.TextField(_("summary"), max_length=2000, blank=True)
+    sharing_type = models.CharField(_("sharing type"), max_length=16, choices=SharingType.choices, blank=True)
+    update_cycle = models.CharField(_("update cycle"), max_length=12, choices=UpdateCycle.choices, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False,
+                                    help_text=_("Missing from the latest provincial catalog imported."))
+    last_import = models.ForeignKey(ProvincialImport, models.SET_NULL, null=True, blank=True, related_name="entries",
+                                    verbose_name=_("last import"))
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    scope = ScopeSpec(shared=True)
+
+    class Meta:
+        verbose_name = _("provincial catalog entry")
+        verbose_name_plural = _("provincial catalog")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class MappingMethod(models.TextChoices):
+    MANUAL = "manual", _("chosen by hand")
+    SUGGESTION = "suggestion", _("accepted suggestion")
+
+
+class ProvincialMapping(models.Model):
+    """The provincial entry a city entry corresponds to (at most one), who mapped it, when and how."""
+
+    entry = models.OneToOneField(CatalogEntry, models.CASCADE, related_name="provincial_mapping",
+                                 verbose_name=_("catalog entry"))
+    provincial = models.ForeignKey(ProvincialEntry, models.PROTECT, related_name="mappings",
+                                   verbose_name=_("provincial catalog entry"))
+    method = models.CharField(_("how"), max_length=12, choices=MappingMethod.choices, default=MappingMethod.MANUAL)
+    mapped_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("mapped by"))
+    mapped_at = models.DateTimeField(_("mapped at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("provincial mapping")
+        verbose_name_plural = _("provincial mappings")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.entry.code} → {self.provincial.code}"

@@ -251,3 +251,137 @@ class ClassificationFilter(FilterSchema):
     level: int | None = Field(None, ge=1, le=4)
     parent: Annotated[ClassificationCode | None, FilterLookup("parent__code")] = None
     q: Annotated[str | None, FilterLookup(["code__startswith", "name__icontains"])] = Field(None, max_length=100)
+
+
+# --- the provincial catalog and the alignment -----------------------------------------------------
+class ImportErrorOut(Schema):
+    row: int = Field(..., description="the spreadsheet's row number, or the object's position in the JSON list "
+                                      "(from 1); 0 for the file itself")
+    column: str = Field(..., description="the header or JSON key")
+    message: str
+
+
+class CatalogImportOut(Schema):
+    ok: bool
+    created: int = Field(..., description="entries created (in a dry run: that would be created); 0 when refused")
+    errors: list[ImportErrorOut]
+
+
+class ProvincialImportOut(Schema):
+    ok: bool
+    created: int
+    updated: int
+    withdrawn: int
+    errors: list[ImportErrorOut]
+
+
+class ProvincialQuery(Schema):
+    q: str = Field("", max_length=200, description="Words in the code, name or provider department.")
+    withdrawn: bool | None = Field(False, description="true: only withdrawn entries; null: all.")
+
+
+class ProvincialOut(Schema):
+    code: str
+    name: str
+    provider: str
+    classification_code: str
+    summary: str
+    sharing_type: str
+    update_cycle: str
+    withdrawn: bool
+    mapped_entries: int = Field(..., description="how many city entries are mapped to it")
+
+
+class MappingIn(Schema):
+    provincial_code: str | None = Field(..., max_length=40, description="the provincial resource code; null "
+                                                                        "removes the mapping")
+    method: Literal["manual", "suggestion"] = "manual"
+
+
+class SuggestionOut(Schema):
+    code: str
+    name: str
+    provider: str
+    score: float = Field(..., description="name similarity, 0 to 1")
+
+
+class MappingOut(Schema):
+    code: str = Field(..., description="the city entry's resource code")
+    provincial_code: str | None
+    provincial_name: str | None
+    provincial_withdrawn: bool | None
+    method: str | None
+    mapped_by: str | None
+    mapped_at: datetime | None
+    suggestions: list[SuggestionOut]
+
+
+class UnmappedQuery(Pagination.Input):
+    department: str = Field("", max_length=20, description="Provider department code.")
+
+
+class UnmappedItemOut(Schema):
+    code: str
+    name: str
+    department_code: str
+    department_name: str
+    status: str
+    suggestions: list[SuggestionOut]
+
+
+class DepartmentAlignmentOut(Schema):
+    code: str
+    name: str
+    total: int
+    mapped: int
+    unmapped: int
+
+
+class UnmappedPage(Schema):
+    count: int
+    items: list[UnmappedItemOut]
+    departments: list[DepartmentAlignmentOut]
+    unreferenced_provincial: int = Field(..., description="current provincial entries no city entry maps to")
+
+
+# --- statistics -----------------------------------------------------------------------------------
+class StatisticsQuery(Schema):
+    region: str = Field("", max_length=12, description="Region code (6, 9 or 12 digits): that region and below.")
+    department: str = Field("", max_length=20, description="Provider department code.")
+    status: Status | None = None
+
+
+class CountOut(Schema):
+    value: str
+    name: str
+    count: int
+    percent: float = 0.0
+
+
+class DepartmentCountOut(Schema):
+    code: str
+    name: str
+    count: int
+    percent: float
+
+
+class PersonalDataOut(Schema):
+    count: int = Field(..., description="entries with a data item holding personal information")
+    sensitive: int = Field(..., description="entries with a data item holding sensitive personal information")
+    percent: float
+
+
+class StaleOut(Schema):
+    count: int = Field(..., description="entries whose data is older than their update cycle allows")
+    percent: float
+    undated: int = Field(..., description="entries with a regular cycle but no date of the data's last update")
+
+
+class StatisticsOut(Schema):
+    total: int
+    by_department: list[DepartmentCountOut]
+    by_sharing_type: list[CountOut]
+    by_open_type: list[CountOut]
+    personal_data: PersonalDataOut
+    stale: StaleOut
+    by_status: list[CountOut]

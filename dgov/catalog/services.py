@@ -18,14 +18,17 @@ from dgov.catalog.models import (
     Classification,
     DataItem,
     EntryVersion,
+    MappingMethod,
     NegativeListItem,
     OpenType,
+    ProvincialEntry,
+    ProvincialMapping,
     SharingType,
     Status,
 )
 from dgov.core import audit
-from dgov.core.errors import Conflict, ValidationError
-from dgov.core.permissions import require_in_scope
+from dgov.core.errors import Conflict, PermissionDenied, ValidationError
+from dgov.core.permissions import require_in_scope, resolver
 from dgov.core.services import save_object, upsert_tree
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -153,6 +156,8 @@ def snapshot(entry: CatalogEntry) -> dict:
                         "data_element": i.data_element, "personal_data": i.personal_data,
                         "sharing_type": i.sharing_type, "open_type": i.open_type, "description": i.description}
                        for i in entry.items.order_by("position")]
+    mapping = ProvincialMapping.objects.filter(entry_id=entry.pk).select_related("provincial").first()
+    fields["provincial_code"] = mapping.provincial.code if mapping else ""
     return fields
 
 
@@ -266,3 +271,59 @@ def transition(*, actor, entry: CatalogEntry, action: str, reason: str = "") -> 
         audit.record(f"catalog.catalogentry.{action}", entry, changes={"status": [before, target], "reason": reason},
                      actor=actor)
     return entry
+
+
+# --- alignment with the provincial catalog --------------------------------------------------------
+#: the actions that let a user map an entry: its department's editors (change), reviewers (review)
+MAPPING_ACTIONS = ("change", "review")
+
+
+def require_mapping_scope(actor, entry: CatalogEntry) -> None:
+    """The actor may map this entry: an editor of its department or a reviewer whose scope holds it.
+    PermissionDenied without either permission, or (out_of_scope) outside both scopes."""
+    answers = [resolver().allows(actor, action, entry) for action in MAPPING_ACTIONS]
+    if any(answers):
+        return
+    if all(answer is None for answer in answers):
+        raise PermissionDenied()
+    raise PermissionDenied(code="out_of_scope")
+
+
+def map_to_provincial(*, actor, entry: CatalogEntry, provincial_code: str | None,
+                      method: str = MappingMethod.MANUAL) -> ProvincialMapping | None:
+    """Map a city entry to the provincial entry with this code, or (`None` or "") unmap it. Any
+    status of the entry may be mapped; a withdrawn provincial entry cannot be chosen anew. Each
+    change is a new version of the entry ("map"/"unmap") and an audit entry; mapping to the
+    entry it already has changes nothing."""
+    code = (provincial_code or "").strip()
+    if method not in MappingMethod.values:
+        raise ValidationError(details={"method": [_("Unknown mapping method.")]})
+    with transaction.atomic():
+        entry = CatalogEntry.objects.select_for_update().get(pk=entry.pk)
+        require_mapping_scope(actor, entry)
+        current = ProvincialMapping.objects.filter(entry=entry).select_related("provincial").first()
+        before = current.provincial.code if current else ""
+        if code == before:
+            return current
+        provincial = None
+        if code:
+            provincial = ProvincialEntry.objects.filter(code=code).first()
+            if provincial is None:
+                raise ValidationError(details={"provincial_code": [_("No provincial catalog entry has this code.")]})
+            if provincial.withdrawn:
+                raise ValidationError(details={"provincial_code": [
+                    _("This provincial entry was withdrawn from the provincial catalog; choose a current one.")]})
+            current, _created = ProvincialMapping.objects.update_or_create(
+                entry=entry, defaults={"provincial": provincial, "method": method,
+                                       "mapped_by": actor if getattr(actor, "pk", None) else None})
+        else:
+            current.delete()
+            current = None
+        entry.version += 1
+        entry.save(update_fields=["version", "updated_at"])
+        reason = (_("Mapped to the provincial entry %(code)s %(name)s") % {"code": code, "name": provincial.name}
+                  if provincial else _("Mapping to the provincial entry %(code)s removed") % {"code": before})
+        _record_version(entry, "map" if provincial else "unmap", actor, reason[:500])
+        audit.record("catalog.catalogentry.map_provincial", entry, actor=actor,
+                     changes={"provincial_code": [before, code], "method": method if code else ""})
+    return current

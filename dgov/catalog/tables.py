@@ -10,6 +10,7 @@ VERSION_ACTIONS = {
     "create": _("created"), "change": _("changed"), "submit": _("submitted for review"),
     "approve": _("approved"), "reject": _("sent back"), "publish": _("published"),
     "withdraw": _("withdrawn"), "reopen": _("reopened for editing"), "import": _("imported"),
+    "map": _("mapped to the provincial catalog"), "unmap": _("provincial mapping removed"),
 }
 
 
@@ -80,4 +81,41 @@ class ClassificationTable(Table):
         Column("level", _("Level"), order_by="level", display=lambda level: LEVELS.get(level, level)),
         Column("code", _("Catalog type"), display=catalog_type_label),
         Column("parent", _("Parent")),
+    ]
+
+
+class ProvincialEntryTable(Table):
+    """The provincial catalog's list page and export."""
+
+    default_order = "code"
+    columns = [
+        Column("code", _("Provincial resource code"), link=True, order_by="code"),
+        Column("name", _("Resource name"), order_by="name"),
+        Column("provider", _("Provincial provider department"), order_by="provider"),
+        Column("classification_code", _("Classification code"), order_by="classification_code"),
+        Column("sharing_type", _("Sharing type"), order_by="sharing_type"),
+        Column("update_cycle", _("Update cycle"), order_by="update_cycle"),
+        Column("withdrawn", _("Withdrawn"), order_by="withdrawn"),
+        Column("summary", _("Summary")),
+        Column("last_import", _("Last import")),
+    ]
+
+
+def _best(suggestions) -> str:
+    return f"{suggestions[0].provincial.code} {suggestions[0].provincial.name}（{suggestions[0].percent}%）" \
+        if suggestions else ""
+
+
+class UnmappedEntryTable(Table):
+    """The export of the alignment report: the entries with no provincial entry and the best
+    suggestion for each (rows carry `suggestions`, see the alignment view)."""
+
+    default_order = "code"
+    columns = [
+        Column("code", _("Resource code")),
+        Column("name", _("Resource name")),
+        Column("department.name", _("Provider department")),
+        Column("department.code", _("Provider department code")),
+        Column("status", _("Status")),
+        Column("suggestions", _("Best suggestion"), display=_best),
     ]

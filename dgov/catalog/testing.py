@@ -71,3 +71,12 @@ def negative_list(resource_code: str, item_name: str = "", *, actor=None,
                   legal_basis: str = "《中华人民共和国个人信息保护法》第二十八条") -> NegativeListItem:
     return services.negative_item_save(actor=actor or make_superuser(), item=NegativeListItem(
         resource_code=resource_code, item_name=item_name, legal_basis=legal_basis))
+
+
+def make_provincial(code: str, name: str, **fields):
+    """A provincial catalog entry (as an import of the provincial catalog would create it)."""
+    from dgov.catalog.models import ProvincialEntry
+
+    values = {"provider": "江西省民政厅", "classification_code": "307", "summary": "测试用的省级资源。",
+              "sharing_type": "conditional", "update_cycle": "daily", **fields}
+    return ProvincialEntry.objects.create(code=code, name=name, **values)

@@ -28,6 +28,12 @@ urlpatterns = [
     path(f"{ENTRIES}/<resource_code:key>/edit/", views.EntryEditView.as_view(), name="catalogentry_edit"),
     path(f"{ENTRIES}/<resource_code:key>/versions/<int:version>/", views.EntryVersionView.as_view(),
          name="catalogentry_version"),
+    path(f"{ENTRIES}/<resource_code:key>/provincial/", views.EntryMappingView.as_view(), name="catalogentry_mapping"),
+    path("data/catalog/statistics/", views.StatisticsView.as_view(), name="statistics"),
+    path("data/catalog/statistics/entries/", views.StatisticsEntriesView.as_view(), name="statistics_entries"),
+    path("data/catalog/alignment/", views.AlignmentView.as_view(), name="alignment"),
+    path("data/catalog/provincial/import/", views.ProvincialImportView.as_view(), name="provincialentry_import"),
+    *views.ProvincialEntryViews.urls("data/catalog/provincial", app_name),
     *views.NegativeListItemViews.urls("data/catalog/negative-list", app_name),
     *views.ClassificationViews.urls("data/catalog/classifications", app_name),
 ]

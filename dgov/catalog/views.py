@@ -1,10 +1,13 @@
 """Pages of the data resource catalog (数据平台): the catalog with its search box and facets, an
-entry's page (every field, its data items, its version history and the life-cycle buttons), the
-entry form with its data items, the spreadsheet import, the negative list and the classifications.
+entry's page (every field, its data items, its version history, its provincial mapping and the
+life-cycle buttons), the entry form with its data items, the spreadsheet import, the negative list
+and the classifications; the provincial catalog, its import, the alignment worklist and an entry's
+mapping page; the statistics (数据资源统计) with their SVG charts and drill-downs.
 
 Every read starts from `restrict(user, action)`; every write goes through `dgov.catalog.services`
 (entries, the life cycle, the negative list) or core's `delete_object`."""
 
+import io
 import re
 from urllib.parse import urlencode
 
@@ -16,18 +19,23 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
 
-from dgov.catalog import importer, selectors, services
-from dgov.catalog.filtersets import ClassificationFilterSet, NegativeListItemFilterSet
+from dgov.catalog import alignment, importer, provincial, selectors, services, statistics
+from dgov.catalog.filtersets import ClassificationFilterSet, NegativeListItemFilterSet, ProvincialEntryFilterSet
 from dgov.catalog.forms import (
     ITEMS_PREFIX,
     CatalogEntryForm,
     DataItemFormSet,
     ImportForm,
     NegativeListItemForm,
+    ProvincialImportForm,
+    StatisticsFilterForm,
     item_rows_from_post,
 )
 from dgov.catalog.models import (
@@ -36,8 +44,13 @@ from dgov.catalog.models import (
     Classification,
     DataItem,
     EntryVersion,
+    MappingMethod,
     NegativeListItem,
     OpenType,
+    PersonalDataClass,
+    ProvincialEntry,
+    ProvincialImport,
+    ProvincialMapping,
     SharingType,
     Status,
 )
@@ -47,6 +60,8 @@ from dgov.catalog.tables import (
     CatalogEntryTable,
     ClassificationTable,
     NegativeListItemTable,
+    ProvincialEntryTable,
+    UnmappedEntryTable,
     catalog_type_label,
 )
 from dgov.core import audit
@@ -365,7 +380,7 @@ class EntryDetailView(DataSection, CrudView):
             show_history=history,
             actions=actions, status_badge=STATUS_BADGES.get(entry.status, ""),
             can_change=entry.status in services.EDITABLE and bool(resolver().allows(user, "change", entry)),
-            **extra)
+            provincial=provincial_context(user, entry), **extra)
 
 
 class EntryVersionView(DataSection, CrudView):
@@ -381,7 +396,10 @@ class EntryVersionView(DataSection, CrudView):
         snapshot = stored.snapshot or {}
         return render(request, "catalog/entry_version.html", self.context(
             object=entry, stored=stored, action=VERSION_ACTIONS.get(stored.action, stored.action),
-            rows=entry_rows(snapshot), items=item_rows(snapshot.get("items") or []),
+            rows=entry_rows(snapshot) + ([{"name": "provincial_code", "label": _("Provincial resource code"),
+                                           "text": snapshot["provincial_code"], "multiline": False, "badge": None}]
+                                         if snapshot.get("provincial_code") else []),
+            items=item_rows(snapshot.get("items") or []),
             is_current=stored.version == entry.version))
 
 
@@ -494,19 +512,24 @@ class EntryEditView(DataSection, CrudView):
 
 # --- import -----------------------------------------------------------------------------------------
 
-class EntryImportView(DataSection, CrudView):
+class ImportAllowed:
+    """An import page: officials without the permission to add the crud's model get 403 (audited
+    when they post), before anything is read."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and getattr(request.user, "is_official", False) \
+                and not has_permission(request.user, self.crud.model, "add"):
+            self._audit_refusal(request, "permission_denied")
+            raise DjangoPermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class EntryImportView(ImportAllowed, DataSection, CrudView):
     """Upload a catalog spreadsheet (.xlsx or .csv): a dry run checks every row and writes nothing;
     without it, all rows are imported or none. Errors are listed by row and column."""
 
     crud = CatalogEntryViews
     template_name = "catalog/entry_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and getattr(request.user, "is_official", False) \
-                and not has_permission(request.user, CatalogEntry, "add"):
-            self._audit_refusal(request, "permission_denied")
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
         if request.GET.get("template"):
@@ -580,3 +603,297 @@ class ClassificationViews(CrudViews):
         "list": type("ClassificationListView", (DataSection, ObjectListView), {}),
         "detail": type("ClassificationDetailView", (DataSection, ObjectDetailView), {}),
     }
+
+
+# --- the provincial catalog and the alignment ------------------------------------------------------
+
+class ProvincialListView(DataSection, ObjectListView):
+    """省级目录: the provincial catalog as last imported (the big-data centre imports it)."""
+
+    def context(self, **extra):
+        return {**super().context(**extra), "can_import": has_permission(self.request.user, ProvincialEntry, "add")}
+
+
+class ProvincialEntryViews(CrudViews):
+    """The provincial catalog: reference data, read here and replaced by imports."""
+
+    model = ProvincialEntry
+    table = ProvincialEntryTable
+    filterset = ProvincialEntryFilterSet
+    queryset = staticmethod(lambda: ProvincialEntry.objects.select_related("last_import"))
+    views = {
+        "list": ProvincialListView,
+        "detail": type("ProvincialEntryDetailView", (DataSection, ObjectDetailView), {}),
+    }
+
+
+class ProvincialImportView(ImportAllowed, DataSection, CrudView):
+    """Upload the provincial catalog (.xlsx or .json): every row checked first, errors by row and
+    column; nothing is written unless all pass; a dry run only checks."""
+
+    crud = ProvincialEntryViews
+    template_name = "catalog/provincial_import.html"
+
+    def _render(self, form, status=200, **extra):
+        return render(self.request, self.template_name, self.context(
+            form=form, columns=provincial.COLUMNS, imports=ProvincialImport.objects.select_related("imported_by")[:5],
+            **extra), status=status)
+
+    def get(self, request):
+        if request.GET.get("template"):
+            response = HttpResponse(provincial.template_xlsx(), content_type=XLSX_MIME)
+            response["Content-Disposition"] = 'attachment; filename="provincial-catalog-template.xlsx"'
+            return response
+        return self._render(ProvincialImportForm())
+
+    def post(self, request):
+        form = ProvincialImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._render(form, status=422)
+        upload, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
+        result = provincial.import_provincial(actor=request.user, file=upload, filename=upload.name, dry_run=dry_run)
+        if result["ok"] and not dry_run:
+            messages.success(request, _("Provincial catalog imported: %(c)d created, %(u)d updated, %(w)d withdrawn.")
+                             % {"c": result["created"], "u": result["updated"], "w": result["withdrawn"]})
+            return redirect(ProvincialEntryViews.name("list"))
+        return self._render(ProvincialImportForm(initial={"dry_run": not result["ok"]}), result=result,
+                            dry_run=dry_run, filename=upload.name, status=200 if result["ok"] else 422)
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+class AlignmentView(DataSection, CrudView):
+    """省级目录对接: per department how many entries are mapped to the provincial catalog; the entries
+    with no provincial entry yet (published first), each with its best suggestions to accept in
+    one click; how many provincial entries no city entry maps to. Exports the unmapped entries."""
+
+    crud = ProvincialEntryViews
+    template_name = "catalog/alignment.html"
+
+    def get(self, request):
+        user = request.user
+        department = request.GET.get("department", "").strip()[:20]
+        entries = alignment.unmapped_entries(user, department=department)  # 403 without, 404 outside the scope
+        if request.GET.get("export") == "xlsx":
+            rows = list(entries)
+            found = alignment.suggestions(rows, limit=1)
+            for entry in rows:
+                entry.suggestions = found.get(entry.pk, [])
+            audit.record("catalog.catalogentry.export", audit.Target("catalog.catalogentry"),
+                         changes={"format": "xlsx", "report": "unmapped", "department": department})
+            return export_response(UnmappedEntryTable, rows, fmt="xlsx", filename="catalog-unmapped")
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        found = alignment.suggestions(page.object_list)
+        summary = alignment.alignment_summary(user)
+        totals = {key: sum(d[key] for d in summary) for key in ("total", "mapped", "unmapped")}
+        return render(request, self.template_name, self.context(
+            page=page, rows=[{"entry": e, "suggestions": found.get(e.pk, [])} for e in page.object_list],
+            summary=summary, totals=totals, department=department,
+            department_name=next((d["name"] for d in summary if d["code"] == department), department),
+            query=urlencode({"department": department}) if department else "",
+            unreferenced=alignment.unreferenced_provincial(user).count(),
+            provincial_total=ProvincialEntry.objects.filter(withdrawn=False).count(),
+            here=request.get_full_path(), can_import=has_permission(user, ProvincialEntry, "add")))
+
+
+class EntryMappingView(DataSection, CrudView):
+    """Map one entry to the provincial catalog: its suggestions, a search of the provincial
+    catalog, and the current mapping to remove. Posts come from here, the entry's page and the
+    alignment worklist (which `next` returns to)."""
+
+    crud = CatalogEntryViews
+    template_name = "catalog/entry_mapping.html"
+
+    def get(self, request, key):
+        entry = alignment.entry_for_mapping(request.user, key)
+        q = request.GET.get("q", "").strip()[:QUERY_MAX]
+        results = list(alignment.provincial_entries(request.user, q=q)[:PAGE_SIZE]) if q else []
+        return render(request, self.template_name, self.context(
+            object=entry, mapping=_mapping_of(entry), q=q, results=results,
+            suggestions=alignment.suggestions([entry], limit=5).get(entry.pk, []), here=request.get_full_path()))
+
+    def post(self, request, key):
+        entry = alignment.entry_for_mapping(request.user, key)
+        code = request.POST.get("provincial_code", "").strip()[:40]
+        method = request.POST.get("method") or MappingMethod.MANUAL
+        try:
+            services.map_to_provincial(actor=request.user, entry=entry, provincial_code=code, method=method)
+        except (PermissionDenied, NotFound):
+            raise
+        except DgovError as exc:
+            _audit_refused_write(request, exc)
+            messages.error(request, "; ".join(_error_messages(exc)))
+        else:
+            messages.success(request, _("%(entry)s is mapped to the provincial entry %(code)s.")
+                             % {"entry": entry.code, "code": code} if code else
+                             _("The mapping of %(entry)s was removed.") % {"entry": entry.code})
+        return redirect(_safe_next(request, CatalogEntryViews.detail_url(entry)))
+
+
+def _mapping_of(entry: CatalogEntry) -> ProvincialMapping | None:
+    return ProvincialMapping.objects.filter(entry=entry).select_related("provincial", "mapped_by").first()
+
+
+def provincial_context(user, entry: CatalogEntry) -> dict:
+    """The entry page's card on the provincial catalog: the mapping and, for those who may map the
+    entry and while it has none, the best suggestions."""
+    mapping = _mapping_of(entry)
+    may_map = alignment.can_map(user, entry)
+    found = alignment.suggestions([entry]).get(entry.pk, []) if may_map and mapping is None else []
+    return {"mapping": mapping, "can_map": may_map, "suggestions": found}
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+#: the drill-downs of the statistics page: name → (title, condition)
+DRILLDOWNS = {
+    "stale": (gettext_lazy("Entries whose data is older than their update cycle"), statistics.stale_q),
+    "personal": (gettext_lazy("Entries holding personal data"), lambda: statistics.personal_q()),
+    "sensitive": (gettext_lazy("Entries holding sensitive personal data"),
+                  lambda: statistics.personal_q(PersonalDataClass.SENSITIVE)),
+}
+
+
+def _bars(rows: list[dict]) -> list[dict]:
+    """Each row with `width`: its count as a share of the largest, in percent (for an SVG bar)."""
+    peak = max((r["count"] for r in rows), default=0) or 1
+    return [{**r, "width": f"{100 * r['count'] / peak:.2f}"} for r in rows]
+
+
+def _donut(shares: list[dict]) -> list[dict]:
+    """Each share with the stroke-dasharray and stroke-dashoffset of its arc on a circle whose
+    circumference is 100, starting at the top and going clockwise."""
+    out, done = [], 0.0
+    for n, share in enumerate(shares, start=1):
+        part = float(share["percent"])
+        out.append({**share, "series": n, "dash": f"{part:.2f} {100 - part:.2f}", "offset": f"{(25 - done) % 100:.2f}"})
+        done += part
+    return out
+
+
+def _stack(parts: list[tuple], total: int) -> list[dict]:
+    """Segments of one horizontal bar: (label, count, series) → x and width in percent."""
+    out, x = [], 0.0
+    for label, count, series in parts:
+        width = 100 * count / total if total else 0
+        out.append({"label": label, "count": count, "series": series, "x": f"{x:.2f}", "width": f"{width:.2f}",
+                    "percent": round(width, 1)})
+        x += width
+    return out
+
+
+def statistics_workbook(figures: dict, filters: list[tuple[str, str]]) -> bytes:
+    """The figures as an .xlsx: a summary sheet (with the filters applied) and one sheet per chart."""
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet(_("Summary"))
+    summary.append([_("Data resource statistics"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    for label, value in filters:
+        summary.append([label, value])
+    summary.append([_("Entries"), figures["total"]])
+    summary.append([_("Entries holding personal data"), figures["personal_data"]["count"]])
+    summary.append([_("Entries holding sensitive personal data"), figures["personal_data"]["sensitive"]])
+    summary.append([_("Entries whose data is older than their update cycle"), figures["stale"]["count"]])
+    summary.append([_("Entries without a date of the last update"), figures["stale"]["undated"]])
+    sheets = [
+        (_("Departments"), [_("Provider department code"), _("Provider department"), _("Entries"), _("Share (%)")],
+         [[d["code"], d["name"], d["count"], d["percent"]] for d in figures["by_department"]]),
+        (_("Sharing type"), [_("Sharing type"), _("Entries"), _("Share (%)")],
+         [[s["name"], s["count"], s["percent"]] for s in figures["by_sharing_type"]]),
+        (_("Open type"), [_("Open type"), _("Entries"), _("Share (%)")],
+         [[s["name"], s["count"], s["percent"]] for s in figures["by_open_type"]]),
+        (_("Status"), [_("Status"), _("Entries")], [[s["name"], s["count"]] for s in figures["by_status"]]),
+    ]
+    for title, header, rows in sheets:
+        sheet = wb.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+class StatisticsView(DataSection, CrudView):
+    """数据资源统计: charts (inline SVG, each with its figures in a table) of the entries the reader
+    may see: per department, the shares of the sharing and open types, personal data, data older
+    than its update cycle, the life cycle; filtered by region, department and status; exported to
+    .xlsx."""
+
+    crud = CatalogEntryViews
+    template_name = "catalog/statistics.html"
+
+    def get(self, request):
+        user = request.user
+        visible = selectors.visible_entries(user)  # 403 without the permission
+        form = StatisticsFilterForm(
+            request.GET or None,
+            regions=Region.objects.filter(pk__in=visible.order_by().values("region_id")).order_by("code"),
+            departments=Department.objects.filter(pk__in=visible.order_by().values("department_id")).order_by("code"))
+        filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+        figures = statistics.statistics(user, filters)
+        applied = [(str(form.fields[name].label), dict(form.fields[name].choices).get(value, value))
+                   for name, value in filters.items()]
+        if request.GET.get("export") == "xlsx":
+            audit.record("catalog.catalogentry.export", audit.Target("catalog.catalogentry"),
+                         changes={"format": "xlsx", "report": "statistics", "filters": filters})
+            response = HttpResponse(statistics_workbook(figures, applied), content_type=XLSX_MIME)
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            response["Content-Disposition"] = f'attachment; filename="catalog-statistics-{stamp}.xlsx"'
+            return response
+        total = figures["total"]
+        personal = figures["personal_data"]
+        stale = figures["stale"]
+        query = urlencode(filters)
+        return render(request, self.template_name, self.context(
+            form=form, figures=figures, query=query, applied=applied,
+            departments=_bars(figures["by_department"]), statuses=_bars(figures["by_status"]),
+            sharing=_donut(figures["by_sharing_type"]), opening=_donut(figures["by_open_type"]),
+            personal_stack=_stack([(_("Sensitive personal data"), personal["sensitive"], 1),
+                                   (_("Personal data only"), personal["count"] - personal["sensitive"], 2),
+                                   (_("No personal data"), total - personal["count"], 3)], total),
+            stale_stack=_stack([(_("Older than the update cycle"), stale["count"], 1),
+                                (_("Within the update cycle"), total - stale["count"] - stale["undated"], 3),
+                                (_("No date of the last update"), stale["undated"], 2)], total)))
+
+
+class StatisticsEntriesView(DataSection, CrudView):
+    """A drill-down of the statistics page: the entries behind one figure (data older than its
+    cycle, personal data, sensitive personal data), with the page's filters; exported to .xlsx."""
+
+    crud = CatalogEntryViews
+
+    def get(self, request):
+        which = request.GET.get("which", "")
+        if which not in DRILLDOWNS:
+            raise NotFound()
+        title, condition = DRILLDOWNS[which]
+        filters = {k: request.GET.get(k, "")[:QUERY_MAX] for k in statistics.STATISTICS_FILTERS}
+        try:
+            entries = statistics.statistics_entries(request.user, filters).filter(condition())
+        except ValidationError as exc:
+            messages.error(request, "; ".join(_error_messages(exc)))
+            entries = selectors.visible_entries(request.user).none()
+        sort = request.GET.get("sort") or ""
+        entries = entries.select_related("department", "region", "classification").order_by(
+            CatalogEntryTable.ordering_for(sort), "pk")
+        if request.GET.get("export") == "xlsx":
+            audit.record("catalog.catalogentry.export", audit.Target("catalog.catalogentry"),
+                         changes={"format": "xlsx", "report": which, "filters": filters})
+            return export_response(CatalogEntryExportTable, entries.iterator(chunk_size=1000), fmt="xlsx",
+                                   filename=f"catalog-{which}")
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = _query(request.GET)
+        table = CatalogEntryTable(page.object_list, sort=sort, detail_url=CatalogEntryViews.detail_url)
+        ctx = self.context(table=table, page=page, query=query, verbose_name_plural=title, list_url=request.path,
+                           can_add=False, can_import=False, statistics_url=reverse("catalog:statistics"))
+        template = "core/_object_table.html" if request.htmx and request.htmx.target == "object-table" \
+            else "catalog/statistics_entries.html"
+        response = render(request, template, ctx)
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response

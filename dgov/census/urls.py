@@ -1,3 +1,8 @@
-app_name = "census"
+from dgov.census import views
 
-urlpatterns = []
+app_name = views.NAMESPACE
+
+urlpatterns = [
+    *views.AssignmentViews.urls("data/catalog/census/assignments", app_name),
+    *views.CampaignViews.urls("data/catalog/census", app_name),
+]

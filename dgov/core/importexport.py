@@ -308,7 +308,7 @@ class Importer:
             result.updated += 1
 
 
-def _safe(text: str) -> str:
+def safe_cell(text: str) -> str:
     """Quote a cell a spreadsheet would evaluate (CSV/formula injection)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -324,7 +324,7 @@ def export_response(table_cls, rows, *, fmt: str, filename: str) -> HttpResponse
         writer = csv.writer(buffer)
         writer.writerow(headers)
         for obj in rows:
-            writer.writerow([_safe(c.text(obj)) for c in columns])
+            writer.writerow([safe_cell(c.text(obj)) for c in columns])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         ext = "csv"
     else:
@@ -332,7 +332,7 @@ def export_response(table_cls, rows, *, fmt: str, filename: str) -> HttpResponse
         ws = wb.create_sheet()
         ws.append(headers)
         for obj in rows:
-            ws.append([_safe(c.text(obj)) for c in columns])
+            ws.append([safe_cell(c.text(obj)) for c in columns])
         out = io.BytesIO()
         wb.save(out)
         response = HttpResponse(out.getvalue(), content_type=XLSX_MIME)

@@ -1,3 +1,5 @@
-app_name = "demands"
+from dgov.demands.views import NAMESPACE, DemandViews
 
-urlpatterns = []
+app_name = NAMESPACE
+
+urlpatterns = DemandViews.urls("data/catalog/demands", app_name)

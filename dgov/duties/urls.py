@@ -1,3 +1,5 @@
-app_name = "duties"
+from dgov.duties import views
 
-urlpatterns = []
+app_name = views.NAMESPACE
+
+urlpatterns = views.urls()

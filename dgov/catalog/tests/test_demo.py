@@ -125,3 +125,25 @@ def test_the_demo_file_names_known_departments_and_unique_resources():
     keys = [(r.scope, r.dept, r.name) for r in resources]
     assert len(keys) == len(set(keys))
     assert {r.scope for r in resources} == {"市", "区县"}
+
+
+def test_the_demo_provincial_catalog_maps_most_entries_and_leaves_some_for_the_worklist(loaded):
+    from dgov.catalog.models import ProvincialEntry, ProvincialMapping
+
+    provincial = ProvincialEntry.objects.all()
+    assert 150 <= provincial.count() <= 300 and not provincial.filter(is_demo=False).exists()
+    assert all(p.summary.endswith("（演示数据）") for p in provincial)
+    assert set(provincial.values_list("provider", flat=True)) >= {"江西省民政厅", "江西省人力资源和社会保障厅"}
+    entries = CatalogEntry.objects.count()
+    mapped = ProvincialMapping.objects.count()
+    assert entries * 0.6 <= mapped <= entries * 0.9
+    marriage = ProvincialMapping.objects.filter(entry__name="婚姻登记信息").select_related("provincial")
+    assert {m.provincial.name for m in marriage} <= {"婚姻登记信息", "婚姻登记数据", "婚姻登记"} and marriage.exists()
+    assert provincial.filter(mappings__isnull=True).exists()  # provincial-only resources
+    one = ProvincialMapping.objects.select_related("entry").first()
+    newest = one.entry.versions.order_by("-version").first()
+    assert newest.action == "map" and newest.snapshot["provincial_code"] == one.provincial.code
+    # idempotent
+    before = (ProvincialEntry.objects.count(), mapped, EntryVersion.objects.count())
+    apps.get_app_config("catalog").load_demo(lambda line: None)
+    assert (ProvincialEntry.objects.count(), ProvincialMapping.objects.count(), EntryVersion.objects.count()) == before

@@ -8,12 +8,13 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from dgov.accounts.testing import make_user
+from dgov.accounts.testing import api_client, make_user
 from dgov.catalog import search
 from dgov.catalog.importer import COLUMNS, format_items, import_catalog, parse_items, template_xlsx
 from dgov.catalog.models import CatalogEntry, DataItem, EntryVersion, NegativeListItem
 from dgov.core.errors import PermissionDenied
 from dgov.core.models import AuditEntry
+from dgov.core.testing import ApiContract, Case, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +284,180 @@ def test_item_format():
     assert parse_items(format_items(items)) == (items, [])
     _items, errors = parse_items("姓名; 年龄:整数:abc; 照片:二进制:0:18")
     assert len(errors) == 4  # no type; unknown part; length 0; a second length
+
+
+# --- the pre-filled template and the upsert mode (used by the yearly census) ----------------------
+def _sheet_rows(data: bytes) -> list[list]:
+    return [list(r) for r in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True)]
+
+
+def _save_sheet(rows: list[list]) -> bytes:
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def yujiang():
+    """余江区民政局's editor and entries in several states, with every column filled somewhere."""
+    from dgov.catalog.testing import YUJIANG_CIVIL_AFFAIRS, item, make_editor, make_entry
+
+    editor = make_editor(YUJIANG_CIVIL_AFFAIRS)
+    draft = make_entry(name="低保救助对象信息", summary="余江区最低生活保障对象的救助信息。\n按月更新。",
+                       sharing_type="conditional", sharing_conditions="限民政、人社部门使用", sharing_method="file",
+                       open_type="conditional", open_conditions="脱敏后申请", update_cycle="quarterly",
+                       data_updated_on="2025-12-31", record_count=3120, source_system="=低保系统",
+                       related_codes=["101000000/000001", "101000000/000002"],
+                       items=[item("姓名", personal_data="personal"),
+                              item("身份证号", length=18, personal_data="sensitive", sharing_type="none",
+                                   open_type="none", data_element="DE00001", description="公民身份号码"),
+                              {"name": "救助金额", "data_type": "decimal"}])
+    published = make_entry(name="婚姻登记信息", status="published", items=[item("登记日期", data_type="date",
+                                                                               length=None)])
+    other = make_entry(name="贵溪市养老机构信息", department_code="360681909")
+    return {"editor": editor, "draft": draft, "published": published, "other": other,
+            "department": draft.department}
+
+
+def _upsert(actor, data, department, *, dry_run=False):
+    return import_catalog(actor=actor, file=data, filename="普查.xlsx", dry_run=dry_run, mode="upsert",
+                          department=department, reason="2026年数据资源普查")
+
+
+def test_prefilled_template_round_trips_unchanged(yujiang):
+    entries = CatalogEntry.objects.filter(department=yujiang["department"]).prefetch_related("items")
+    data = template_xlsx(entries)
+    rows = _sheet_rows(data)
+    assert rows[0] == HEADERS and len(rows) == 3
+    draft_row = next(r for r in rows if r[0] == yujiang["draft"].code)
+    assert draft_row[HEADERS.index("共享类型")] == "有条件共享" and draft_row[HEADERS.index("更新周期")] == "每季度"
+    assert draft_row[HEADERS.index("信息项")].startswith(
+        "姓名:string:50:个人信息; 身份证号:string:18:敏感个人信息:不予共享")
+    versions = EntryVersion.objects.count()
+
+    result = _upsert(yujiang["editor"], data, yujiang["department"])
+
+    assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 2, "errors": []}
+    assert EntryVersion.objects.count() == versions
+    assert AuditEntry.objects.filter(action="catalog.catalogentry.import").get().changes == {
+        "created": 0, "updated": 0, "unchanged": 2}
+
+
+def test_one_edited_row_is_one_update_with_a_version_and_a_new_row_is_created(yujiang):
+    draft = yujiang["draft"]
+    rows = _sheet_rows(template_xlsx(CatalogEntry.objects.filter(department=yujiang["department"])))
+    edited = next(r for r in rows if r[0] == draft.code)
+    edited[HEADERS.index("记录数")] = 3500
+    new = [row(1, department="360603909")[c.key] for c in COLUMNS]
+    data = _save_sheet([*rows, new])
+
+    assert _upsert(yujiang["editor"], data, yujiang["department"], dry_run=True) == {
+        "ok": True, "created": 1, "updated": 1, "unchanged": 1, "errors": []}
+    assert CatalogEntry.objects.count() == 3
+    result = _upsert(yujiang["editor"], data, yujiang["department"])
+
+    assert result == {"ok": True, "created": 1, "updated": 1, "unchanged": 1, "errors": []}
+    draft.refresh_from_db()
+    assert draft.record_count == 3500 and draft.version == 2
+    assert draft.versions.first().reason == "2026年数据资源普查"
+    assert [i["name"] for i in draft.versions.first().snapshot["items"]] == ["姓名", "身份证号", "救助金额"]
+    assert CatalogEntry.objects.get(name="导入测试资源0001").department == yujiang["department"]
+    assert yujiang["published"].versions.count() == 4  # create, submit, approve, publish: not touched
+
+
+def test_upsert_bad_rows_write_nothing_and_name_row_and_column(yujiang):
+    rows = _sheet_rows(template_xlsx(CatalogEntry.objects.filter(department=yujiang["department"])))
+    published = next(r for r in rows if r[0] == yujiang["published"].code)
+    published[HEADERS.index("摘要")] = "改过的摘要"                     # a published entry changed
+    draft = next(r for r in rows if r[0] == yujiang["draft"].code)
+    draft[HEADERS.index("记录数")] = 1
+    rows += [[yujiang["other"].code] + published[1:],                  # another department's entry
+             ["307000000/999999"] + published[1:],                     # no such entry
+             [row(2, department="360600007")[c.key] for c in COLUMNS]]  # a row of another department
+    result = _upsert(yujiang["editor"], _save_sheet(rows), yujiang["department"])
+
+    assert result["ok"] is False and (result["created"], result["updated"], result["unchanged"]) == (0, 0, 0)
+    by_row = {(e["row"], e["column"]) for e in result["errors"]}
+    published_row = rows.index(published) + 1
+    assert by_row == {(published_row, "资源代码"), (4, "资源代码"), (5, "资源代码"), (6, "提供方部门代码")}
+    messages = " ".join(e["message"] for e in result["errors"])
+    assert "only a draft can be changed" in messages and "belongs to" in messages
+    assert "No entry has the code" in messages
+    assert CatalogEntry.objects.get(pk=yujiang["draft"].pk).record_count == 3120
+    assert CatalogEntry.objects.count() == 3
+
+
+def test_create_mode_keeps_refusing_existing_codes_and_its_answer(yujiang):
+    data = template_xlsx(CatalogEntry.objects.filter(department=yujiang["department"]))
+    result = import_catalog(actor=yujiang["editor"], file=data, filename="a.xlsx", dry_run=True)
+    assert set(result) == {"ok", "created", "errors"}
+    assert [e["column"] for e in result["errors"]] == ["资源代码", "资源代码"]
+    assert "already exists" in result["errors"][0]["message"]
+
+
+# --- POST /api/v1/catalog/import ------------------------------------------------------------------
+IMPORT_URL = "/api/v1/catalog/import"
+
+
+def _upload(user, name: str, data: bytes, query: str = ""):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return api_client(user).post(IMPORT_URL + query, {"file": SimpleUploadedFile(name, data)})
+
+
+class TestImportApi(ApiContract):
+    @pytest.fixture
+    def case(self, mz_editor):
+        return Case(method="post", url=IMPORT_URL, authorised=mz_editor,
+                    unauthorised=make_user("imp_staff", department_code="360600007", roles=[("staff", "all", None)]),
+                    bad_url=IMPORT_URL + "?dry_run=perhaps")
+
+    def test_unauthorised(self, case):
+        assert_error(_upload(case.unauthorised, "目录.xlsx", xlsx([row(1)])), 403)
+        assert not CatalogEntry.objects.exists()
+
+    def test_out_of_scope(self, case):
+        """Rows for a department outside the caller's scope are row errors, and nothing is written."""
+        rows = [row(0, department="360600007"), row(1, department="360600010")]
+        body = _upload(case.authorised, "目录.xlsx", xlsx(rows)).json()
+        assert body["ok"] is False and body["created"] == 0
+        assert located(body) == [(3, "提供方部门代码")]
+        assert not CatalogEntry.objects.exists()
+
+    def test_in_scope(self, case):
+        rows = [row(n, department="360600007") for n in range(3)]
+        dry = _upload(case.authorised, "目录.xlsx", xlsx(rows), "?dry_run=true")
+        assert dry.status_code == 200 and dry.json() == {"ok": True, "created": 3, "errors": []}
+        assert not CatalogEntry.objects.exists()
+        done = _upload(case.authorised, "目录.csv", csv_bytes(rows))
+        assert done.status_code == 200 and done.json() == {"ok": True, "created": 3, "errors": []}
+        assert CatalogEntry.objects.filter(department__code="360600007", status="draft").count() == 3
+
+    def test_bad_input(self, case):
+        assert_error(_upload(case.authorised, "目录.xlsx", xlsx([row(1)]), "?dry_run=perhaps"), (400, 422))
+        no_file = api_client(case.authorised).post(IMPORT_URL, {})
+        assert_error(no_file, (400, 422))
+        not_a_sheet = _upload(case.authorised, "目录.xlsx", b"not a workbook").json()
+        assert not_a_sheet["ok"] is False and not_a_sheet["errors"][0]["row"] == 0
+
+
+def test_the_acceptance_spreadsheet_through_the_api(editor):
+    """Issue 4: 500 rows with three bad ones refused as a whole, named by row and column; after
+    fixing, all 500 import — through POST /api/v1/catalog/import."""
+    NegativeListItem.objects.create(resource_code=LISTED_CODE, item_name="身份证号",
+                                    legal_basis="《中华人民共和国个人信息保护法》第二十八条")
+    rows = catalog_rows()
+    rows[120]["code"] = "10100000/01"
+    rows[250]["department"] = ""
+    rows[377].update(code=LISTED_CODE, classification="101", sharing_type="无条件共享", sharing_method="接口")
+    refused = _upload(editor, "目录.xlsx", xlsx(rows)).json()
+    assert refused["ok"] is False and refused["created"] == 0
+    assert located(refused) == [(122, "资源代码"), (252, "提供方部门代码"), (379, "信息项")]
+    assert not CatalogEntry.objects.exists()
+    rows[120]["code"], rows[250]["department"] = "", "360600010"
+    rows[377]["items"] = "姓名:string:50:个人信息; 身份证号:string:18:敏感个人信息:不予共享; 登记日期:date"
+    assert _upload(editor, "目录.xlsx", xlsx(rows)).json() == {"ok": True, "created": 500, "errors": []}
+    assert CatalogEntry.objects.count() == 500
