@@ -298,7 +298,7 @@ class MappingIn(Schema):
     method: Literal["manual", "suggestion"] = "manual"
 
 
-class SuggestionOut(Schema):
+class ProvincialSuggestionOut(Schema):
     code: str
     name: str
     provider: str
@@ -313,7 +313,7 @@ class MappingOut(Schema):
     method: str | None
     mapped_by: str | None
     mapped_at: datetime | None
-    suggestions: list[SuggestionOut]
+    suggestions: list[ProvincialSuggestionOut]
 
 
 class UnmappedQuery(Pagination.Input):
@@ -326,7 +326,7 @@ class UnmappedItemOut(Schema):
     department_code: str
     department_name: str
     status: str
-    suggestions: list[SuggestionOut]
+    suggestions: list[ProvincialSuggestionOut]
 
 
 class DepartmentAlignmentOut(Schema):
@@ -365,7 +365,7 @@ class DepartmentCountOut(Schema):
     percent: float
 
 
-class PersonalDataOut(Schema):
+class PersonalDataFiguresOut(Schema):
     count: int = Field(..., description="entries with a data item holding personal information")
     sensitive: int = Field(..., description="entries with a data item holding sensitive personal information")
     percent: float
@@ -382,6 +382,6 @@ class StatisticsOut(Schema):
     by_department: list[DepartmentCountOut]
     by_sharing_type: list[CountOut]
     by_open_type: list[CountOut]
-    personal_data: PersonalDataOut
+    personal_data: PersonalDataFiguresOut
     stale: StaleOut
     by_status: list[CountOut]

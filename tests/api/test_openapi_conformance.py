@@ -76,3 +76,28 @@ def test_openapi_json_has_no_duplicate_keys(client):
         return dict(pairs)
 
     json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicates)
+
+
+def test_schema_names_are_unique():
+    """django-ninja names an OpenAPI component after its schema class: two apps' classes of the same
+    name would silently share one component, and one endpoint would be documented with the other's
+    shape. Every schema class of dgov's API needs its own name."""
+    import ninja
+
+    from dgov.api import api  # noqa: F401 (imports every router and so every schema)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for cls in subclasses(ninja.Schema):
+        if not cls.__module__.startswith("dgov."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__name__ in seen and seen[cls.__name__] != where:
+            clashes.append((seen[cls.__name__], where))
+        seen.setdefault(cls.__name__, where)
+    assert clashes == []
