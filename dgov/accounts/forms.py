@@ -9,8 +9,8 @@ from django.utils.translation import pgettext_lazy
 from dgov.accounts.models import Application, Role, RoleAssignment, User, UserKind
 from dgov.accounts.permissions import permission_label
 from dgov.accounts.validators import validate_credit_code, validate_id_number, validate_phone
-from dgov.core.permissions import resolver
 from dgov.orgs.models import Department, Region, RegionLevel
+from dgov.orgs.selectors import departments_for
 
 
 class LoginForm(forms.Form):
@@ -221,14 +221,6 @@ class AgentForm(forms.Form):
 
 
 # --- applications -----------------------------------------------------------------------------
-
-def departments_for(user, model, action: str):
-    """The departments in which `user` may `action` a `model` whose scope is its owning department:
-    a pick list that offers nothing the service would refuse."""
-    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
-               if resolver().allows(user, action, model(department=d))]
-    return Department.objects.filter(pk__in=allowed).order_by("path")
-
 
 class ApplicationForm(forms.ModelForm):
     """An application's name and description; its code, department and account stay as created."""

@@ -19,7 +19,7 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from dgov.catalog import search
 from dgov.catalog.models import CatalogEntry, ProvincialEntry, Status
@@ -141,20 +141,26 @@ def suggestions(entries, *, limit: int = 3) -> dict[int, list[Suggestion]]:
     return out
 
 
+#: an entry without a mapping, or mapped to a provincial entry withdrawn since (to be mapped anew)
+_UNMAPPED = Q(provincial_mapping__isnull=True) | Q(provincial_mapping__provincial__withdrawn=True)
+
+
 def _published_first(queryset) -> QuerySet:
     return queryset.annotate(unpublished=Case(When(status=Status.PUBLISHED, then=Value(0)), default=Value(1))
                              ).order_by("unpublished", "department__code", "code")
 
 
 def unmapped_entries(user, *, department: str = "") -> QuerySet:
-    """The entries `user` may map that have no provincial entry (withdrawn entries left out),
-    published first. `department` (a code) narrows it: 404 for a department outside the scope."""
-    entries = mappable_entries(user).exclude(status=Status.WITHDRAWN).filter(provincial_mapping__isnull=True)
+    """The entries `user` may map that have no current provincial entry — none at all, or one the
+    province has since withdrawn — (withdrawn entries left out), published first. `department`
+    (a code) narrows it: 404 for a department outside the scope."""
+    entries = mappable_entries(user).exclude(status=Status.WITHDRAWN).filter(_UNMAPPED)
     if department:
         if not mappable_entries(user).filter(department__code=department).exists() and not \
                 _department_in_scope(user, department):
             raise NotFound()
         entries = entries.filter(department__code=department)
+    entries = entries.annotate(withdrawn_mapping=F("provincial_mapping__provincial__code"))  # only withdrawn here
     return _published_first(entries.select_related("department", "classification", "region"))
 
 
@@ -168,11 +174,12 @@ def _department_in_scope(user, code: str) -> bool:
 
 
 def alignment_summary(user) -> list[dict]:
-    """Per department in the user's mapping scope: entries (withdrawn left out), mapped, unmapped;
-    most unmapped first."""
+    """Per department in the user's mapping scope: entries (withdrawn left out), mapped (to a
+    current provincial entry), unmapped; most unmapped first."""
     rows = (mappable_entries(user).exclude(status=Status.WITHDRAWN).order_by()
             .values("department__code", "department__name")
-            .annotate(total=Count("pk"), mapped=Count("provincial_mapping")))
+            .annotate(total=Count("pk"), mapped=Count("provincial_mapping",
+                                                       filter=Q(provincial_mapping__provincial__withdrawn=False))))
     out = [{"code": r["department__code"], "name": r["department__name"], "total": r["total"],
             "mapped": r["mapped"], "unmapped": r["total"] - r["mapped"]} for r in rows]
     return sorted(out, key=lambda r: (-r["unmapped"], r["code"]))

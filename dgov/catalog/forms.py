@@ -18,20 +18,10 @@ from dgov.catalog.models import (
     Status,
     resource_code_validator,
 )
-from dgov.core.permissions import resolver
 from dgov.orgs.models import Department, Region, RegionLevel
+from dgov.orgs.selectors import departments_for
 
 INDENT = "\u3000"  # an ideographic space per tree level in pick lists
-
-
-def departments_for(user, action: str, keep: Department | None = None):
-    """The active departments in which `user` may `action` a catalog entry (`keep`: the entry's
-    current department, offered even when it is no longer active)."""
-    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
-               if resolver().allows(user, action, CatalogEntry(department=d, region=d.region))]
-    if keep is not None:
-        allowed.append(keep.pk)
-    return Department.objects.filter(pk__in=allowed).order_by("path")
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -115,7 +105,7 @@ class CatalogEntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         adding = self.instance._state.adding
         self.fields["department"].queryset = departments_for(
-            user, "add" if adding else "change", keep=None if adding else self.instance.department)
+            user, CatalogEntry, "add" if adding else "change", keep=None if adding else self.instance.department)
         # The city and its counties.
         city = Region.objects.filter(code=settings.DGOV_CITY_CODE).first()
         self.fields["region"].queryset = Region.objects.filter(

@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -289,6 +289,7 @@ class _Row:
     items: list[dict] = field(default_factory=list)
     target: CatalogEntry | None = None  # upsert: the stored entry the row's code names
     unchanged: bool = False  # upsert: the row says what the stored entry already holds
+    generated: bool = False  # the code was generated (and is drawn again when written)
 
     def error(self, key: str, message: str) -> None:
         self.errors.append((key, str(message)))
@@ -446,6 +447,7 @@ def _validate(row: _Row, ctx: _Context, seen_codes: dict[str, int]) -> None:
         seen_codes.setdefault(code, row.number)
     elif classification is not None:
         code = ctx.generate_code(classification)
+        row.generated = True
         if code is None:
             row.error("classification", _("The classification %(code)s has no free sequence numbers left.")
                       % {"code": classification.code})
@@ -547,6 +549,28 @@ def _compare(row: _Row) -> None:
                   % {"code": entry.code, "status": entry.get_status_display()})
 
 
+def _still_free(entry: CatalogEntry) -> bool:
+    """Whether a code generated during validation is still free, asked under the lock that
+    `services.next_code` takes on the classification."""
+    Classification.objects.select_for_update().filter(pk=entry.classification.pk).exists()
+    return not CatalogEntry.objects.filter(code=entry.code).exists()
+
+
+def _keep_left_out_columns(rows: list[_Row], ctx: _Context, absent: list[str]) -> None:
+    """Upsert: a column left out of the file keeps what the entry a row names holds (the row reads
+    as if the pre-filled template's cell were still there)."""
+    if not absent:
+        return
+    for row in rows:
+        entry = ctx.existing.get(row.values.get("code", "").strip())
+        if entry is None or (ctx.department is not None and entry.department_id != ctx.department.pk):
+            continue
+        stored = entry_row(entry, quote=False)
+        for key in absent:
+            value = stored[key]
+            row.values[key] = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def _error(number: int, column: str, message: str) -> dict:
     return {"row": number, "column": column, "message": str(message)}
 
@@ -617,6 +641,8 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
     rows = [_Row(number, {key: (cells[i] if i < len(cells) else "") for i, key in columns.items()})
             for number, cells in numbered[1:]]
     ctx = _Context(actor, rows, mode=mode, department=department)
+    if mode == UPSERT:
+        _keep_left_out_columns(rows, ctx, [c.key for c in COLUMNS if c.key not in columns.values()])
     seen_codes: dict[str, int] = {}
     for row in rows:
         _validate(row, ctx, seen_codes)
@@ -630,19 +656,36 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
     if dry_run:
         return _result(mode, ok=True, **counts)
 
-    # write: one transaction, each entry through the service
+    # write: one transaction, each entry through the service. The entries to update are locked and
+    # must still be the version that was checked. A generated code is checked again under the
+    # classification's lock (the one `services.next_code` takes) and, when a concurrent import took
+    # it meanwhile, drawn anew by `entry_save`; rows giving their code are written first.
     with transaction.atomic():
-        for row in rows:
+        targets = [r.target.pk for r in rows if r.target is not None and not r.unchanged]
+        versions = {pk: version for chunk in range(0, len(targets), 500) for pk, version in
+                    CatalogEntry.objects.select_for_update().filter(pk__in=targets[chunk:chunk + 500])
+                    .values_list("pk", "version")}
+        for row in sorted(rows, key=lambda r: r.generated):
             if row.unchanged:
                 continue
             if row.target is not None:
                 entry = row.target
-                for key in _COMPARED:
+                if versions.get(entry.pk) != entry.version:
+                    errors.append(_error(row.number, HEADER["code"], _(
+                        "The entry %(code)s was changed while the file was being checked; upload the file "
+                        "again.") % {"code": entry.code}))
+                    continue
+                for key in (*_COMPARED, "region"):
                     setattr(entry, key, row.fields[key])
             else:
                 entry = CatalogEntry(**row.fields)
+                if row.generated and not _still_free(entry):
+                    entry.code = ""
             try:
                 services.entry_save(actor=actor, entry=entry, items=row.items, reason=reason)
+            except IntegrityError:  # a concurrent writer took the code the file gives
+                errors.append(_error(row.number, HEADER["code"], _("An entry with the code %(code)s already exists.")
+                                     % {"code": entry.code}))
             except DgovError as exc:
                 details = exc.details if isinstance(exc.details, dict) and exc.details else {"": [exc.message]}
                 for key, messages in details.items():
@@ -651,6 +694,7 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
                         errors.append(_error(row.number, column, message))
         if errors:
             transaction.set_rollback(True)
+            errors.sort(key=lambda e: (e["row"], _ORDER.get(e["column"], len(_ORDER))))
             return refused(errors)
         changes = counts if mode == UPSERT else {"created": counts["created"]}
         audit.record("catalog.catalogentry.import", audit.Target("catalog.catalogentry", "", (filename or "")[:200]),
@@ -680,9 +724,10 @@ EXAMPLE = {
 }
 
 
-def entry_row(entry: CatalogEntry) -> dict:
+def entry_row(entry: CatalogEntry, *, quote: bool = True) -> dict:
     """An entry as its template row (column key → cell value): what the importer reads back as the
-    same entry. Dates and the record count stay typed; text a spreadsheet would evaluate is quoted."""
+    same entry. Dates and the record count stay typed; text a spreadsheet would evaluate is quoted
+    (unless `quote` is false)."""
     text = {"code": entry.code, "name": entry.name, "classification": entry.classification.code,
             "department": entry.department.code, "summary": entry.summary, "format": entry.format,
             "sharing_type": entry.sharing_type, "sharing_conditions": entry.sharing_conditions,
@@ -690,7 +735,7 @@ def entry_row(entry: CatalogEntry) -> dict:
             "open_conditions": entry.open_conditions, "update_cycle": entry.update_cycle,
             "related_codes": "; ".join(entry.related_codes or []), "source_system": entry.source_system,
             "items": format_items(entry.items.all())}
-    row = {key: safe_cell(value or "") for key, value in text.items()}
+    row = {key: safe_cell(value or "") if quote else (value or "") for key, value in text.items()}
     # the Chinese words, as a person filling the sheet writes them
     for key in ("format", "sharing_type", "sharing_method", "open_type", "update_cycle"):
         words = {v: k for k, v in reversed(CHINESE_WORDS[key].items())}

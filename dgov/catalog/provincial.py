@@ -27,12 +27,12 @@ import io
 import json
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from dgov.catalog.importer import _clean_header, _words
+from dgov.catalog.importer import _clean_header, _read, _words
 from dgov.catalog.models import ProvincialEntry, ProvincialImport
 from dgov.core import audit
 from dgov.core.importexport import MAX_BYTES, MAX_ROWS, ImportFileError, read_rows
@@ -72,14 +72,6 @@ def _result(ok: bool, errors: list[dict], created: int = 0, updated: int = 0, wi
     return {"ok": ok, "created": created, "updated": updated, "withdrawn": withdrawn, "errors": errors}
 
 
-def _read(file) -> bytes:
-    if isinstance(file, (bytes, bytearray)):
-        return bytes(file)
-    if hasattr(file, "seek"):
-        file.seek(0)
-    return file.read(MAX_BYTES + 1)
-
-
 def _json_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[dict]]:
     """(position, {column: text}) of every object, or the file's errors."""
     if len(data) > MAX_BYTES:
@@ -102,7 +94,7 @@ def _json_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[dict]]:
             continue
         values = {}
         for key, value in item.items():
-            if value is not None and not isinstance(value, (str, int, float)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
                 errors.append(_error(position, str(key), _("Enter text.")))
                 continue
             values[str(key)] = "" if value is None else str(value).strip()
@@ -222,6 +214,15 @@ def import_provincial(*, actor, file, filename: str, dry_run: bool) -> dict:
     if errors:
         errors.sort(key=lambda e: e["row"])
         return _result(False, errors)
+    try:
+        return _write(actor, rows, filename=filename or "", dry_run=dry_run)
+    except IntegrityError:  # another import created the same new codes between our read and our write
+        return _result(False, [_error(0, "", _("Another import of the provincial catalog ran at the same time; "
+                                               "import the file again."))])
+
+
+def _write(actor, rows: list[dict], *, filename: str, dry_run: bool) -> dict:
+    """Upsert the validated rows by code and withdraw the entries the file no longer holds."""
     with transaction.atomic():
         existing = {e.code: e for e in ProvincialEntry.objects.select_for_update()}
         new, changed = [], []
@@ -238,7 +239,7 @@ def import_provincial(*, actor, file, filename: str, dry_run: bool) -> dict:
         counts = {"created": len(new), "updated": len(changed), "withdrawn": len(gone)}
         if dry_run:
             return _result(True, [], **counts)
-        batch = ProvincialImport.objects.create(filename=(filename or "")[:200], imported_by=actor, **counts)
+        batch = ProvincialImport.objects.create(filename=filename[:200], imported_by=actor, **counts)
         now = timezone.now()
         for entry in new:
             entry.last_import = batch

@@ -67,7 +67,7 @@ from dgov.catalog.tables import (
 from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied, ValidationError
 from dgov.core.forms import apply_error
-from dgov.core.importexport import XLSX_MIME, export_response
+from dgov.core.importexport import XLSX_MIME, export_response, safe_cell
 from dgov.core.permissions import has_permission, resolver
 from dgov.core.views import (
     PAGE_SIZE,
@@ -85,13 +85,6 @@ NAMESPACE = "catalog"
 QUERY_MAX = 100
 
 
-class DataSection:
-    """Marks the page as part of 数据平台 in the navigation bar."""
-
-    def context(self, **extra):
-        return super().context(nav_active="data", **extra)
-
-
 def _error_messages(exc: DgovError) -> list[str]:
     """A service error as the sentences to show: its field messages, or its message."""
     details = exc.details if isinstance(exc.details, dict) else {}
@@ -103,6 +96,8 @@ def _error_messages(exc: DgovError) -> list[str]:
 
 class CatalogEntryViews(CrudViews):
     """Declarations the entry pages share (their URLs are in urls.py: resource codes hold a slash)."""
+
+    nav_section = "data"
 
     model = CatalogEntry
     table = CatalogEntryTable
@@ -168,7 +163,7 @@ def _query(params, **changes) -> str:
     return query.urlencode()
 
 
-class EntryListView(DataSection, CrudView):
+class EntryListView(CrudView):
     """数据资源目录: search (q) and facets over the entries the user may see; the table, its pages,
     and the export of the filtered list. htmx replaces the results (facets, table, pages) in place."""
 
@@ -329,7 +324,7 @@ def item_rows(items: list[dict]) -> list[dict]:
     return rows
 
 
-class EntryDetailView(DataSection, CrudView):
+class EntryDetailView(CrudView):
     """An entry: every field, its data items, its versions, and the life-cycle actions the user may
     take on it now. A refused action (the negative list, a missing reason…) is shown on the page."""
 
@@ -383,7 +378,7 @@ class EntryDetailView(DataSection, CrudView):
             provincial=provincial_context(user, entry), **extra)
 
 
-class EntryVersionView(DataSection, CrudView):
+class EntryVersionView(CrudView):
     """One stored version of an entry: its fields and data items as they were."""
 
     crud = CatalogEntryViews
@@ -438,7 +433,7 @@ def _initial_items(entry: CatalogEntry) -> list[dict]:
             for item in entry.items.order_by("position")] or [{}]
 
 
-class EntryEditView(DataSection, CrudView):
+class EntryEditView(CrudView):
     """Create an entry, or edit a draft, with its data items. "Add a data item" shows the form again
     with one more row (htmx swaps only the rows); saving goes through `services.entry_save`, whose
     errors (codes, the negative list, missing conditions) come back on the form, nothing written."""
@@ -524,7 +519,7 @@ class ImportAllowed:
         return super().dispatch(request, *args, **kwargs)
 
 
-class EntryImportView(ImportAllowed, DataSection, CrudView):
+class EntryImportView(ImportAllowed, CrudView):
     """Upload a catalog spreadsheet (.xlsx or .csv): a dry run checks every row and writes nothing;
     without it, all rows are imported or none. Errors are listed by row and column."""
 
@@ -577,22 +572,26 @@ def _save_negative_item(*, actor, instance):
 class NegativeListItemViews(CrudViews):
     """数据负面清单: reviewers add, change and delete; everyone with the catalog sees it."""
 
+    nav_section = "data"
+
     model = NegativeListItem
     table = NegativeListItemTable
     filterset = NegativeListItemFilterSet
     form = NegativeListItemForm
     save = staticmethod(_save_negative_item)
     views = {
-        "list": type("NegativeListView", (DataSection, ObjectListView), {}),
-        "detail": type("NegativeItemDetailView", (DataSection, ObjectDetailView), {}),
-        "add": type("NegativeItemEditView", (DataSection, ObjectEditView), {}),
-        "edit": type("NegativeItemEditView", (DataSection, ObjectEditView), {}),
-        "delete": type("NegativeItemDeleteView", (DataSection, ObjectDeleteView), {}),
+        "list": ObjectListView,
+        "detail": ObjectDetailView,
+        "add": ObjectEditView,
+        "edit": ObjectEditView,
+        "delete": ObjectDeleteView,
     }
 
 
 class ClassificationViews(CrudViews):
     """目录分类 (类/项/目/细目): reference data, read here."""
+
+    nav_section = "data"
 
     model = Classification
     table = ClassificationTable
@@ -600,14 +599,14 @@ class ClassificationViews(CrudViews):
     lookup = "code"
     queryset = staticmethod(lambda: Classification.objects.select_related("parent"))
     views = {
-        "list": type("ClassificationListView", (DataSection, ObjectListView), {}),
-        "detail": type("ClassificationDetailView", (DataSection, ObjectDetailView), {}),
+        "list": ObjectListView,
+        "detail": ObjectDetailView,
     }
 
 
 # --- the provincial catalog and the alignment ------------------------------------------------------
 
-class ProvincialListView(DataSection, ObjectListView):
+class ProvincialListView(ObjectListView):
     """省级目录: the provincial catalog as last imported (the big-data centre imports it)."""
 
     def context(self, **extra):
@@ -617,17 +616,19 @@ class ProvincialListView(DataSection, ObjectListView):
 class ProvincialEntryViews(CrudViews):
     """The provincial catalog: reference data, read here and replaced by imports."""
 
+    nav_section = "data"
+
     model = ProvincialEntry
     table = ProvincialEntryTable
     filterset = ProvincialEntryFilterSet
     queryset = staticmethod(lambda: ProvincialEntry.objects.select_related("last_import"))
     views = {
         "list": ProvincialListView,
-        "detail": type("ProvincialEntryDetailView", (DataSection, ObjectDetailView), {}),
+        "detail": ObjectDetailView,
     }
 
 
-class ProvincialImportView(ImportAllowed, DataSection, CrudView):
+class ProvincialImportView(ImportAllowed, CrudView):
     """Upload the provincial catalog (.xlsx or .json): every row checked first, errors by row and
     column; nothing is written unless all pass; a dry run only checks."""
 
@@ -668,7 +669,7 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class AlignmentView(DataSection, CrudView):
+class AlignmentView(CrudView):
     """省级目录对接: per department how many entries are mapped to the provincial catalog; the entries
     with no provincial entry yet (published first), each with its best suggestions to accept in
     one click; how many provincial entries no city entry maps to. Exports the unmapped entries."""
@@ -702,7 +703,7 @@ class AlignmentView(DataSection, CrudView):
             here=request.get_full_path(), can_import=has_permission(user, ProvincialEntry, "add")))
 
 
-class EntryMappingView(DataSection, CrudView):
+class EntryMappingView(CrudView):
     """Map one entry to the provincial catalog: its suggestions, a search of the provincial
     catalog, and the current mapping to remove. Posts come from here, the entry's page and the
     alignment worklist (which `next` returns to)."""
@@ -768,10 +769,12 @@ def _bars(rows: list[dict]) -> list[dict]:
 
 def _donut(shares: list[dict]) -> list[dict]:
     """Each share with the stroke-dasharray and stroke-dashoffset of its arc on a circle whose
-    circumference is 100, starting at the top and going clockwise."""
+    circumference is 100, starting at the top and going clockwise. The arcs follow the counts, not
+    the rounded percentages, so that they close the circle."""
     out, done = [], 0.0
+    total = sum(share["count"] for share in shares)
     for n, share in enumerate(shares, start=1):
-        part = float(share["percent"])
+        part = 100 * share["count"] / total if total else 0.0
         out.append({**share, "series": n, "dash": f"{part:.2f} {100 - part:.2f}", "offset": f"{(25 - done) % 100:.2f}"})
         done += part
     return out
@@ -794,7 +797,7 @@ def statistics_workbook(figures: dict, filters: list[tuple[str, str]]) -> bytes:
     summary = wb.create_sheet(_("Summary"))
     summary.append([_("Data resource statistics"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     for label, value in filters:
-        summary.append([label, value])
+        summary.append([label, safe_cell(str(value))])
     summary.append([_("Entries"), figures["total"]])
     summary.append([_("Entries holding personal data"), figures["personal_data"]["count"]])
     summary.append([_("Entries holding sensitive personal data"), figures["personal_data"]["sensitive"]])
@@ -813,13 +816,13 @@ def statistics_workbook(figures: dict, filters: list[tuple[str, str]]) -> bytes:
         sheet = wb.create_sheet(title)
         sheet.append(header)
         for row in rows:
-            sheet.append(row)
+            sheet.append([safe_cell(cell) if isinstance(cell, str) else cell for cell in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-class StatisticsView(DataSection, CrudView):
+class StatisticsView(CrudView):
     """数据资源统计: charts (inline SVG, each with its figures in a table) of the entries the reader
     may see: per department, the shares of the sharing and open types, personal data, data older
     than its update cycle, the life cycle; filtered by region, department and status; exported to
@@ -862,7 +865,7 @@ class StatisticsView(DataSection, CrudView):
                                 (_("No date of the last update"), stale["undated"], 2)], total)))
 
 
-class StatisticsEntriesView(DataSection, CrudView):
+class StatisticsEntriesView(CrudView):
     """A drill-down of the statistics page: the entries behind one figure (data older than its
     cycle, personal data, sensitive personal data), with the page's filters; exported to .xlsx."""
 

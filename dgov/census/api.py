@@ -136,8 +136,9 @@ def list_uploads(request, assignment_id: int):
 def download_template(request, assignment_id: int):
     """The department's catalog entries as the pre-filled .xlsx template: change their rows, add
     new entries as rows without a code, and upload it."""
-    assignment = selectors.assignment_for(actor_of(request), "view", assignment_id)
-    filename, data = selectors.template_download(assignment)
+    actor = actor_of(request)
+    assignment = selectors.assignment_for(actor, "view", assignment_id)
+    filename, data = selectors.template_download(actor, assignment)
     response = HttpResponse(data, content_type=XLSX_MIME)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

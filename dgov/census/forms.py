@@ -1,7 +1,10 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from dgov.census.models import CensusCampaign
+
+YEARS = (2000, 2100)
 
 
 class CampaignForm(forms.ModelForm):
@@ -11,6 +14,12 @@ class CampaignForm(forms.ModelForm):
         widgets = {"opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "instructions": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year = self.fields["year"]  # the same bounds as the API's
+        year.validators += [MinValueValidator(YEARS[0]), MaxValueValidator(YEARS[1])]
+        year.widget.attrs.update(min=YEARS[0], max=YEARS[1])
 
 
 class AssignForm(forms.Form):

@@ -7,6 +7,7 @@ from django.db.models import Count, Max
 from dgov.catalog.importer import template_xlsx
 from dgov.catalog.models import CatalogEntry
 from dgov.census.models import DONE, AssignmentState, CampaignState, CensusAssignment, CensusCampaign, CensusUpload
+from dgov.core import audit
 from dgov.core.errors import NotFound
 from dgov.core.permissions import get_scoped, has_permission, require_permission, resolver
 
@@ -79,13 +80,15 @@ def uploads(user, assignment: CensusAssignment):
     return CensusUpload.objects.restrict(user, "view").filter(assignment=assignment).select_related("uploaded_by")
 
 
-def template_entries(assignment: CensusAssignment):
-    """The department's catalog entries, as its pre-filled template lists them."""
-    return (CatalogEntry.objects.filter(department=assignment.department)
+def template_entries(user, assignment: CensusAssignment):
+    """The department's catalog entries that `user` may see, as its pre-filled template lists them."""
+    return (CatalogEntry.objects.restrict(user, "view").filter(department=assignment.department)
             .select_related("classification", "department").prefetch_related("items").order_by("code"))
 
 
-def template_download(assignment: CensusAssignment) -> tuple[str, bytes]:
-    """(file name, .xlsx) of the assignment's pre-filled template."""
-    return (f"census-{assignment.campaign.year}-{assignment.department.code}.xlsx",
-            template_xlsx(template_entries(assignment)))
+def template_download(user, assignment: CensusAssignment) -> tuple[str, bytes]:
+    """(file name, .xlsx) of the assignment's pre-filled template for `user`, who must be able to
+    see the assignment. The download is an export of the department's entries, so it is audited."""
+    entries = list(template_entries(user, assignment))
+    audit.record("census.censusassignment.template", assignment, actor=user, changes={"entries": len(entries)})
+    return (f"census-{assignment.campaign.year}-{assignment.department.code}.xlsx", template_xlsx(entries))

@@ -219,6 +219,9 @@ def review(*, actor, assignment: CensusAssignment, action: str, reason: str = ""
         if assignment.state != AssignmentState.SUBMITTED:
             raise Conflict(_("Only a submitted census assignment can be accepted or returned; this one is "
                              "“%(state)s”.") % {"state": assignment.get_state_display()})
+        if action == "return" and assignment.campaign.state != CampaignState.OPEN:
+            raise Conflict(_("The census campaign is closed: a submission can still be accepted, but no longer "
+                             "returned, since the department could not upload it again."))
         if action == "return" and not reason:
             raise ValidationError(details={"reason": [_("Give the reason.")]})
         if len(reason) > 500:

@@ -22,19 +22,12 @@ from dgov.census.models import AssignmentState, CampaignState, CensusAssignment,
 from dgov.census.tables import AssignmentTable, CampaignTable, ProgressTable, UploadTable
 from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied
-from dgov.core.importexport import XLSX_MIME, export_response
+from dgov.core.importexport import MAX_BYTES, XLSX_MIME, export_response
 from dgov.core.permissions import has_permission
 from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, _audit_refused_write
 
 NAMESPACE = "census"
 EXPORTS = ("xlsx", "csv")
-
-
-class DataSection:
-    """Marks the page as part of 数据平台 in the navigation bar."""
-
-    def context(self, **extra):
-        return super().context(nav_active="data", **extra)
 
 
 def _messages(exc: DgovError) -> str:
@@ -67,7 +60,7 @@ def _with_progress(user, campaigns):
     return out
 
 
-class CampaignListView(DataSection, CrudView):
+class CampaignListView(CrudView):
     """The campaigns the user may see, newest first, each with its completion rate."""
 
     template_name = "census/campaign_list.html"
@@ -86,7 +79,7 @@ class CampaignListView(DataSection, CrudView):
             can_add=has_permission(request.user, CensusCampaign, "add")))
 
 
-class CampaignDetailView(DataSection, CrudView):
+class CampaignDetailView(CrudView):
     """A campaign: its progress, its assignments (filtered, sorted, exported) and the centre's
     actions: open, close, assign departments."""
 
@@ -141,7 +134,7 @@ class CampaignDetailView(DataSection, CrudView):
         return redirect(CampaignViews.detail_url(campaign))
 
 
-class CampaignEditView(DataSection, ObjectEditView):
+class CampaignEditView(ObjectEditView):
     pass
 
 
@@ -150,6 +143,7 @@ def _save_campaign(*, actor, instance):
 
 
 class CampaignViews(CrudViews):
+    nav_section = "data"
     model = CensusCampaign
     table = CampaignTable
     form = CampaignForm
@@ -163,11 +157,11 @@ class CampaignViews(CrudViews):
 
 
 # --- assignments ----------------------------------------------------------------------------------
-class AssignmentListView(DataSection, ObjectListView):
+class AssignmentListView(ObjectListView):
     pass
 
 
-class AssignmentDetailView(DataSection, CrudView):
+class AssignmentDetailView(CrudView):
     """A department's assignment: download the pre-filled template, upload it (dry run or for
     real), the errors by row and column, the upload history; accept or return for the centre."""
 
@@ -177,7 +171,7 @@ class AssignmentDetailView(DataSection, CrudView):
         user = request.user
         assignment = selectors.assignment_for(user, "view", key)
         if request.GET.get("template"):
-            filename, data = selectors.template_download(assignment)
+            filename, data = selectors.template_download(user, assignment)
             response = HttpResponse(data, content_type=XLSX_MIME)
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
@@ -219,7 +213,7 @@ class AssignmentDetailView(DataSection, CrudView):
             return self.get(request, key, upload_form=form, status=422)
         file, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
         try:
-            record = services.upload(actor=request.user, assignment=assignment, data=file.read(),
+            record = services.upload(actor=request.user, assignment=assignment, data=file.read(MAX_BYTES + 1),
                                      filename=file.name, dry_run=dry_run)
         except DgovError as exc:
             _refused(request, exc)
@@ -234,6 +228,7 @@ class AssignmentDetailView(DataSection, CrudView):
 
 
 class AssignmentViews(CrudViews):
+    nav_section = "data"
     model = CensusAssignment
     table = AssignmentTable
     filterset = AssignmentFilterSet

@@ -10,6 +10,7 @@ Export writes the table's columns; cells that a spreadsheet would run as a formu
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from django import forms
@@ -28,6 +29,7 @@ from dgov.core.services import save_object
 
 MAX_ROWS = 20000
 MAX_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED = 60 * 1024 * 1024  # what an .xlsx's parts may unpack to (a zip bomb is refused unread)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,19 +55,42 @@ def _cell(value) -> str:
     return _unquote(str(value).strip())
 
 
+def _check_unpacked(data: bytes) -> None:
+    """Refuse an .xlsx whose parts unpack to more than MAX_UNPACKED, before openpyxl opens it. (The
+    zip directory's sizes bound what is read: Python's zipfile never unpacks more of a part than
+    its stated size.)"""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a workbook at all: opening it says so
+    if unpacked > MAX_UNPACKED:
+        raise ImportFileError(_("The workbook unpacks to more than %(mb)d MB; split it into smaller files.")
+                              % {"mb": MAX_UNPACKED // (1024 * 1024)})
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(_("The file has more than %(n)d rows.") % {"n": MAX_ROWS})
+
+
 def read_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
     """The non-empty rows of an .xlsx or .csv upload as (spreadsheet row number, cells as text),
-    header row first. Numbers are those the user sees, blank rows included."""
+    header row first. Numbers are those the user sees, blank rows included. Reading stops as soon
+    as the file holds more than MAX_ROWS rows below the header."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("The file is larger than 10 MB."))
     lower = name.lower()
     if lower.endswith(".xlsx"):
+        _check_unpacked(data)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
             raise ImportFileError(_("The file could not be read as an Excel (.xlsx) workbook.")) from exc
-        rows = [[_cell(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
-        wb.close()
+        try:
+            rows = wb.worksheets[0].iter_rows(values_only=True)
+            numbered = _numbered([_cell(v) for v in row] for row in rows)
+        finally:
+            wb.close()
     elif lower.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -75,14 +100,22 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
                 continue
         else:
             raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-        rows = [[_unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
+        numbered = _numbered([_unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text)))
     else:
         raise ImportFileError(_("Upload an .xlsx or .csv file."))
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(c for c in row)]
     if not numbered:
         raise ImportFileError(_("The file is empty."))
-    if len(numbered) - 1 > MAX_ROWS:
-        raise ImportFileError(_("The file has more than %(n)d rows.") % {"n": MAX_ROWS})
+    return numbered
+
+
+def _numbered(rows) -> list[tuple[int, list[str]]]:
+    """The non-empty rows with their numbers, refusing the file once it passes MAX_ROWS."""
+    numbered = []
+    for number, row in enumerate(rows, start=1):
+        if any(c for c in row):
+            numbered.append((number, row))
+            if len(numbered) - 1 > MAX_ROWS:
+                raise _too_many_rows()
     return numbered
 
 

@@ -2,7 +2,7 @@
 audit. Domain services with rules of their own call these for the common part."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,13 @@ def save_object(*, actor, instance, fields: list[str] | None = None, m2m: dict |
             instance.full_clean()
         except DjangoValidationError as exc:
             raise ValidationError.from_django(exc) from None
-        instance.save()
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:
+            # full_clean checked uniqueness, so another request wrote the same record just now.
+            raise Conflict(_("Someone else has just saved a record with the same values. Reload and check."),
+                           code="conflict") from None
         changes = audit.created(instance, names) if is_new else audit.diff(before, instance)
         for name, values in (m2m or {}).items():
             manager = getattr(instance, name)

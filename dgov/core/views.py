@@ -116,6 +116,7 @@ class CrudViews:
     delete_without_form = False
     views: dict = {}  # verb ("list", "detail", "add", "edit", "delete", "import") → a replacement view
     namespace = None  # URL namespace of the app (set by urls())
+    nav_section = None  # the navigation section the pages belong to (highlighted in the bar): "data", …
 
     @classmethod
     def deletable(cls) -> bool:
@@ -182,6 +183,7 @@ class CrudView(OfficialRequiredMixin, View):
         user = self.request.user
         return {
             "crud": self.crud,
+            "nav_active": self.crud.nav_section,
             "verbose_name": model._meta.verbose_name,
             "verbose_name_plural": model._meta.verbose_name_plural,
             "list_url": reverse(self.crud.name("list")),

@@ -3,6 +3,7 @@ department, q), one demand with its history and the suggested catalog entries, f
 open demand, and the steps match / confirm / reject / fulfil."""
 
 import re
+from contextlib import contextmanager
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
@@ -40,6 +41,17 @@ def _demand(request, number: str, action: str = "view") -> DataDemand:
     return selectors.demand_for(actor_of(request), number, action)
 
 
+@contextmanager
+def _inputs_named(**names):
+    """The services name model fields in their errors; the API's inputs are named after codes."""
+    try:
+        yield
+    except ValidationError as exc:
+        if isinstance(exc.details, dict):
+            exc.details = {names.get(field, field): messages for field, messages in exc.details.items()}
+        raise
+
+
 def _detail(user, demand: DataDemand) -> DataDemand:
     """The demand as `DemandDetailOut` shows it: with its history and, while open, the suggestions."""
     demand = selectors.demand_for(user, demand.number)
@@ -70,7 +82,8 @@ def create_demand(request, payload: DemandIn):
     if code:
         demand.department = by_natural_key(Department, "department_code", _("No department has this code."),
                                            code=code)
-    services.demand_save(actor=actor, instance=demand)
+    with _inputs_named(department="department_code"):
+        services.demand_save(actor=actor, instance=demand)
     return Status(201, _detail(actor, demand))
 
 
@@ -99,8 +112,11 @@ def match_demand(request, number: str, payload: MatchIn):
     number of working days (`due_on`)."""
     actor = actor_of(request)
     demand = _demand(request, number)
-    entry = by_natural_key(CatalogEntry, "entry_code", _("No catalog entry has this code."), code=payload.entry_code)
-    services.match(actor=actor, demand=demand, entry=entry)
+    # An unknown code and one the actor may not see get the service's one answer: no oracle for
+    # other departments' unpublished entries.
+    entry = CatalogEntry.objects.filter(code=payload.entry_code.strip()).first()
+    with _inputs_named(entry="entry_code"):
+        services.match(actor=actor, demand=demand, entry=entry)
     return _detail(actor, demand)
 
 

@@ -6,19 +6,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dgov.core.permissions import resolver
 from dgov.demands.models import DataDemand
 from dgov.demands.services import FIELD_MAX, FIELDS_MAX, clean_fields
-from dgov.orgs.models import Department
-
-
-def departments_for(user, keep: Department | None = None):
-    """The active departments for which `user` may file a demand (`keep`: the demand's own)."""
-    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
-               if resolver().allows(user, "add", DataDemand(department=d))]
-    if keep is not None:
-        allowed.append(keep.pk)
-    return Department.objects.filter(pk__in=allowed).order_by("path")
+from dgov.orgs.selectors import departments_for
 
 
 class FieldNamesField(forms.CharField):
@@ -53,7 +43,7 @@ class DataDemandForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         keep = self.instance.department if self.instance.pk else None
-        choices = departments_for(user, keep)
+        choices = departments_for(user, DataDemand, "add", keep=keep)
         self.fields["department"].queryset = choices
         if not self.instance.pk and user is not None and user.department_id in {d.pk for d in choices}:
             self.initial["department"] = user.department_id

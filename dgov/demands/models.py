@@ -10,6 +10,7 @@ department, answering (`answer`) by the provider's.
 """
 
 import datetime as dt
+import json
 
 from django.db import models
 from django.db.models import Q
@@ -74,6 +75,14 @@ def overdue_q(today: dt.date | None = None) -> Q:
     return Q(state=State.MATCHED, due_on__lt=today or timezone.localdate())
 
 
+class TextJSONEncoder(json.JSONEncoder):
+    """Stores Chinese as itself, not as \\u escapes, so that a text search (`fields__icontains`)
+    finds a wanted field on SQLite as on PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "ensure_ascii": False})
+
+
 class DataDemand(BaseModel):
     number = models.CharField(_("demand number"), max_length=16, unique=True, editable=False)
     department = models.ForeignKey(Department, models.PROTECT, related_name="data_demands",
@@ -82,7 +91,7 @@ class DataDemand(BaseModel):
                                  verbose_name=_("filed by"))
     title = models.CharField(_("data wanted"), max_length=200,
                              help_text=_("What data the department needs, e.g. 居民婚姻登记信息."))
-    fields = models.JSONField(_("fields wanted"), default=list,
+    fields = models.JSONField(_("fields wanted"), default=list, encoder=TextJSONEncoder,
                               help_text=_("The data items needed, one per line, e.g. 姓名, 身份证号, 婚姻状况."))
     purpose = models.TextField(_("purpose"), max_length=1000,
                                help_text=_("Which duty or service the data serves."))

@@ -2,7 +2,7 @@
 their codes, demands by their numbers (XQ + year + sequence)."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -37,8 +37,8 @@ class DemandPatch(Schema):
 class DemandQuery(Schema):
     state: State | None = None
     overdue: bool | None = Field(None, description="Only demands past their reply deadline (true) or not (false).")
-    role: str = Field("", pattern="^(|requester|provider)$",
-                      description="`requester`: filed by your department; `provider`: addressed to it.")
+    role: Literal["", "requester", "provider"] = Field(
+        "", description="`requester`: filed by your department; `provider`: addressed to it.")
     department: str = Field("", max_length=20, description="A department taking part (requesting or providing).")
     q: str = Field("", max_length=100, description="Text in the number, title, fields or purpose.")
 

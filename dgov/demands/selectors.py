@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dgov.catalog import search
 from dgov.catalog import selectors as catalog_selectors
@@ -51,9 +52,9 @@ def filter_demands(queryset, user, *, state: str = "", overdue: bool | None = No
     department taking part (code: requesting or providing), and text (number, title, fields)."""
     errors = {}
     if state and state not in State.values:
-        errors["state"] = [f"{state!r}"]
+        errors["state"] = [_("Choose one of the allowed values.")]
     if role and role not in ROLES:
-        errors["role"] = [f"{role!r}"]
+        errors["role"] = [_("Choose one of the allowed values.")]
     if errors:
         raise ValidationError(details=errors)
     if state:

@@ -208,10 +208,13 @@ def matched_items(demand: DataDemand, entry: CatalogEntry) -> dict[str, list[str
 
 
 def sharing_refusal(demand: DataDemand, entry: CatalogEntry) -> list[str]:
-    """Why the provider cannot agree to share this entry for this demand: the entry is 不予共享, a
-    wanted item is not shared, or the data negative list names the resource or a wanted item (the
-    catalog's one check). Empty when nothing stands in the way."""
+    """Why the provider cannot agree to share this entry for this demand: the entry is no longer
+    published (withdrawn since the match) or 不予共享, a wanted item is not shared, or the data
+    negative list names the resource or a wanted item (the catalog's one check). Empty when nothing
+    stands in the way."""
     reasons = []
+    if entry.status != EntryStatus.PUBLISHED:
+        reasons.append(_("The catalog entry “%(name)s” is no longer published.") % {"name": entry.name})
     if entry.sharing_type == SharingType.NONE:
         reasons.append(_("The resource “%(name)s” is not shared (不予共享).") % {"name": entry.name})
     hits = {name for names in matched_items(demand, entry).values() for name in names}
@@ -341,11 +344,13 @@ def officials(department, action: str) -> list:
 
 
 def requester_side(demand: DataDemand) -> list:
-    """Who hears about a demand for the requesting department: the official who filed it and those
-    who may change the department's demands."""
+    """Who hears about a demand for the requesting department: the official who filed it (while they
+    may still see it: not after leaving the department or losing the role) and those who may change
+    the department's demands."""
     users = {u.pk: u for u in officials(demand.department, "change")}
-    if demand.filed_by is not None and demand.filed_by.is_active:
-        users.setdefault(demand.filed_by.pk, demand.filed_by)
+    filer = demand.filed_by
+    if filer is not None and filer.is_active and resolver().allows(filer, "view", demand):
+        users.setdefault(filer.pk, filer)
     return list(users.values())
 
 

@@ -8,9 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dgov.catalog.models import CatalogEntry
-from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied, ValidationError
-from dgov.core.importexport import export_response
 from dgov.core.views import CrudView, CrudViews, ObjectListView, UserFormEditView, _audit_refused_write
 from dgov.demands import selectors, services
 from dgov.demands.filtersets import DataDemandFilterSet
@@ -32,37 +30,19 @@ STEPS = {
 }
 
 
-class DataSection:
-    """Marks the page as part of 数据平台 in the navigation bar."""
-
-    def context(self, **extra):
-        return super().context(nav_active="data", **extra)
-
-
-class DemandListView(DataSection, ObjectListView):
+class DemandListView(ObjectListView):
     """The list, with the overdue count on top; its export holds every field of the filtered list."""
 
     def get(self, request):
         if request.GET.get("export") in ("xlsx", "csv"):
-            return self.export(request)
+            self.crud = DemandExportViews  # the spreadsheet holds every field
         return super().get(request)
-
-    def export(self, request):
-        fmt = request.GET["export"]
-        qs = selectors.visible_demands(request.user)
-        filterset = DataDemandFilterSet(request.GET, queryset=qs, request=request)
-        qs = (filterset.qs if filterset.is_valid() else qs.none()).select_related("filed_by").order_by(
-            DataDemandTable.ordering_for(request.GET.get("sort") or ""), "pk")
-        audit.record("demands.datademand.export", audit.Target("demands.datademand"),
-                     changes={"format": fmt, "filters": {k: v for k, v in request.GET.items()
-                                                         if k not in ("export", "page")}})
-        return export_response(DataDemandExportTable, qs.iterator(chunk_size=1000), fmt=fmt, filename="demands")
 
     def context(self, **extra):
         return super().context(counts=selectors.counts(self.request.user), overdue_badge=OVERDUE_BADGE, **extra)
 
 
-class DemandEditView(DataSection, UserFormEditView):
+class DemandEditView(UserFormEditView):
     """File a demand, or change an open one (the service refuses others: the error is on the form)."""
 
     template_name = "demands/demand_form.html"
@@ -77,7 +57,7 @@ class DemandEditView(DataSection, UserFormEditView):
         return super().get(request, key)
 
 
-class DemandDetailView(DataSection, CrudView):
+class DemandDetailView(CrudView):
     """A demand: its fields, while open the suggested catalog entries (to match), the provider's
     deadline, the history and the steps the user may take now. A refused step is shown on the page."""
 
@@ -130,6 +110,7 @@ class DemandDetailView(DataSection, CrudView):
 
 
 class DemandViews(CrudViews):
+    nav_section = "data"
     model = DataDemand
     table = DataDemandTable
     filterset = DataDemandFilterSet
@@ -143,3 +124,10 @@ class DemandViews(CrudViews):
     @classmethod
     def deletable(cls) -> bool:
         return False  # a demand is answered or rejected, never deleted: its history is the record
+
+
+class DemandExportViews(DemandViews):
+    """The list's export: every field of the filtered list."""
+
+    table = DataDemandExportTable
+    queryset = staticmethod(lambda: DataDemand.objects.select_related("department", "provider", "entry", "filed_by"))

@@ -10,25 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from dgov.catalog.models import CatalogEntry
 from dgov.core.importexport import Importer
-from dgov.core.permissions import resolver
 from dgov.duties import services
 from dgov.duties.models import DataDuty, DutyStatus
 from dgov.duties.tables import DataDutyRecordTable
 from dgov.orgs.models import Department
+from dgov.orgs.selectors import departments_for
 
 FIELDS = ["department", "duty", "data_name", "description", "legal_basis", "update_cycle", "responsible_unit",
           "contact", "status"]
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
-
-
-def departments_for(user, keep: Department | None = None):
-    """The active departments in which `user` may add a duty (`keep`: the duty's own, offered even
-    when no longer active)."""
-    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
-               if resolver().allows(user, "add", DataDuty(department=d))]
-    if keep is not None:
-        allowed.append(keep.pk)
-    return Department.objects.filter(pk__in=allowed).order_by("path")
 
 
 class EntryChoiceField(forms.ModelMultipleChoiceField):
@@ -60,7 +50,7 @@ class DataDutyForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.department if self.instance.department_id else None
-        departments = departments_for(user, keep=current)
+        departments = departments_for(user, DataDuty, "add", keep=current)
         self.fields["department"].queryset = departments
         self.fields["department"].label_from_instance = lambda d: d.name
         linked = self.instance.entries.all() if self.instance.pk else CatalogEntry.objects.none()

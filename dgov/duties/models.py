@@ -42,6 +42,8 @@ class DataDuty(BaseModel):
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     scope = ScopeSpec(region="department__region", department="department")
+    # A contact may be a person's mobile number: the audit log records that it changed, not the values.
+    audit_masked_fields = ("contact",)
 
     class Meta:
         verbose_name = _("data responsibility")

@@ -36,6 +36,10 @@ def duty_save(*, actor, instance: DataDuty, entry_codes: list[str] | None = None
         if instance.department_id is None:
             raise ValidationError(details={"department": [_("Name the responsible department.")]})
         require_in_scope(actor, "add" if instance._state.adding else "change", instance)
+        if not instance._state.adding:
+            # Two officials saving the same duty at once: one after the other, each audit diff
+            # against what the other stored.
+            list(DataDuty.objects.select_for_update().filter(pk=instance.pk).values_list("pk", flat=True))
         if entry_codes is None and not instance._state.adding:
             entry_codes = list(instance.entries.values_list("code", flat=True))
         m2m = {"entries": _entries(instance, entry_codes)} if entry_codes is not None else None

@@ -12,9 +12,7 @@ from dgov.core.importexport import export_response
 from dgov.core.views import (
     CrudView,
     CrudViews,
-    ObjectDeleteView,
     ObjectDetailView,
-    ObjectImportView,
     ObjectListView,
     UserFormEditView,
 )
@@ -29,14 +27,7 @@ PREFIX = "data/catalog/responsibilities"
 EXPORTS = ("xlsx", "csv")
 
 
-class DataSection:
-    """Marks the page as part of 数据平台 in the navigation bar."""
-
-    def context(self, **extra):
-        return super().context(nav_active="data", **extra)
-
-
-class DutyListView(DataSection, ObjectListView):
+class DutyListView(ObjectListView):
     """The list, headed by the counts of the duties in force it shows (and how many are flagged)."""
 
     def get(self, request):
@@ -49,13 +40,14 @@ class DutyListView(DataSection, ObjectListView):
                                summary_url=reverse(f"{NAMESPACE}:summary"), **extra)
 
 
-class DutyDetailView(DataSection, ObjectDetailView):
+class DutyDetailView(ObjectDetailView):
     def get(self, request, key):
         self.crud = DataDutyRecordViews
         return super().get(request, key)
 
 
 class DataDutyViews(CrudViews):
+    nav_section = "data"
     model = DataDuty
     table = DataDutyTable
     filterset = DataDutyFilterSet
@@ -67,10 +59,8 @@ class DataDutyViews(CrudViews):
     views = {
         "list": DutyListView,
         "detail": DutyDetailView,
-        "add": type("DutyAddView", (DataSection, UserFormEditView), {}),
-        "edit": type("DutyEditView", (DataSection, UserFormEditView), {}),
-        "delete": type("DutyDeleteView", (DataSection, ObjectDeleteView), {}),
-        "import": type("DutyImportView", (DataSection, ObjectImportView), {}),
+        "add": UserFormEditView,
+        "edit": UserFormEditView,
     }
 
     @classmethod
@@ -88,7 +78,7 @@ class DataDutyRecordViews(DataDutyViews):
                      if c.accessor not in ("entry_codes()", "flagged")]
 
 
-class DutySummaryView(DataSection, CrudView):
+class DutySummaryView(CrudView):
     """Per department: the duties in force, those the catalog covers and those it lacks; exports too."""
 
     crud = DataDutyViews

@@ -6,14 +6,7 @@ from dgov.accounts.models import Application
 from dgov.core.permissions import resolver
 from dgov.kms.models import TYPE_OPERATIONS, Key, KeyPolicy, Operation
 from dgov.orgs.models import Department
-
-
-def departments_for(user, model, action: str):
-    """The departments in which `user` may `action` a `model` whose scope is its owning department
-    (keys, applications): a pick list that offers nothing the service would refuse."""
-    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
-               if resolver().allows(user, action, model(department=d))]
-    return Department.objects.filter(pk__in=allowed).order_by("path")
+from dgov.orgs.selectors import departments_for
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):

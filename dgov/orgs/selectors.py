@@ -3,6 +3,7 @@ import re
 from django.utils.translation import gettext as _
 
 from dgov.core.errors import NotFound, ValidationError
+from dgov.core.permissions import resolver
 from dgov.orgs.models import Department, Region
 
 
@@ -55,3 +56,20 @@ def department_get(code: str) -> Department:
         return Department.objects.select_related("region", "parent").get(code=code)
     except Department.DoesNotExist:
         raise NotFound() from None
+
+
+def departments_for(user, model, action: str, *, keep: Department | None = None):
+    """The active departments in which `user` may `action` a `model` owned by a department (one
+    whose data scope is its department, and its region where it has one): the pick list of a form,
+    which then offers nothing the service would refuse. `keep`: the object's current department,
+    offered even when it is no longer active or in scope."""
+    has_region = any(f.name == "region" for f in model._meta.fields)
+
+    def owned_by(department):
+        return model(department=department, **({"region": department.region} if has_region else {}))
+
+    allowed = [d.pk for d in Department.objects.select_related("region").filter(is_active=True)
+               if resolver().allows(user, action, owned_by(d))]
+    if keep is not None:
+        allowed.append(keep.pk)
+    return Department.objects.filter(pk__in=allowed).order_by("path")

@@ -314,3 +314,63 @@ def test_a_reviewer_scoped_to_a_county_maps_only_there():
                       content_type="application/json").status_code == 200
     assert_error(client.put(f"{BASE}/resources/{outside.code}/provincial",
                             data=json.dumps({"provincial_code": "JX-1"}), content_type="application/json"), 404)
+
+
+def test_entries_mapped_to_a_provincial_entry_withdrawn_since_are_unmapped_again(reviewer):
+    provincial.import_provincial(actor=reviewer, filename="a.xlsx", dry_run=False, file=xlsx(
+        [row("JX-1", "婚姻登记信息"), row("JX-3", "殡葬服务信息")]))
+    kept, orphaned = make_entry(name="婚姻登记信息"), make_entry(name="殡葬服务信息")
+    services.map_to_provincial(actor=reviewer, entry=kept, provincial_code="JX-1")
+    services.map_to_provincial(actor=reviewer, entry=orphaned, provincial_code="JX-3")
+    assert not alignment.unmapped_entries(reviewer).exists()
+    provincial.import_provincial(actor=reviewer, filename="b.xlsx", dry_run=False, file=xlsx(
+        [row("JX-1", "婚姻登记信息")]))
+
+    assert list(alignment.unmapped_entries(reviewer)) == [orphaned]
+    summary = {d["code"]: d for d in alignment.alignment_summary(reviewer)}[YUJIANG_CIVIL_AFFAIRS]
+    assert (summary["total"], summary["mapped"], summary["unmapped"]) == (2, 1, 1)
+
+
+def test_the_worklist_says_which_withdrawn_provincial_entry_an_entry_was_mapped_to(reviewer):
+    from dgov.core.testing import signed_in
+
+    provincial.import_provincial(actor=reviewer, filename="a.xlsx", dry_run=False,
+                                 file=xlsx([row("JX-1", "婚姻登记信息"), row("JX-3", "殡葬服务信息")]))
+    services.map_to_provincial(actor=reviewer, entry=make_entry(name="殡葬服务信息"), provincial_code="JX-3")
+    provincial.import_provincial(actor=reviewer, filename="b.xlsx", dry_run=False,
+                                 file=xlsx([row("JX-1", "婚姻登记信息")]))
+    html = signed_in(reviewer).get("/data/catalog/alignment/").content.decode()
+    assert zh("Mapped to %(code)s, withdrawn by the province") % {"code": "JX-3"} in html
+
+
+def test_two_imports_at_once_are_a_clear_error_not_a_crash(reviewer, monkeypatch):
+    """Another import creating the same new code between this one's read and its write."""
+    from dgov.catalog.models import ProvincialImport
+    from dgov.catalog.testing import make_provincial
+
+    create = ProvincialImport.objects.create
+
+    def concurrent(**fields):
+        make_provincial("JX-1", "婚姻登记信息")
+        return create(**fields)
+
+    monkeypatch.setattr(ProvincialImport.objects, "create", concurrent)
+    result = provincial.import_provincial(actor=reviewer, filename="a.xlsx", dry_run=False,
+                                          file=xlsx([row("JX-1", "婚姻登记信息"), row("JX-2", "收养登记信息")]))
+    assert result["ok"] is False and (result["created"], result["updated"]) == (0, 0)
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(0, "")]
+    assert "at the same time" in result["errors"][0]["message"]
+    assert not ProvincialEntry.objects.exists()  # (the other import's entry went with the rolled-back test write)
+
+
+def test_json_values_must_be_text_or_numbers(reviewer):
+    data = json.dumps([{"code": "JX-1", "name": "婚姻登记信息", "summary": True}]).encode()
+    result = provincial.import_provincial(actor=reviewer, file=data, filename="p.json", dry_run=True)
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(1, "summary")]
+
+
+def test_a_provincial_workbook_unpacking_to_too_much_is_refused(reviewer):
+    from dgov.catalog.tests.test_importer import _zip_bomb
+
+    result = provincial.import_provincial(actor=reviewer, file=_zip_bomb(), filename="p.xlsx", dry_run=True)
+    assert result["ok"] is False and "unpacks to more than" in result["errors"][0]["message"]

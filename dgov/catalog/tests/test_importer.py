@@ -461,3 +461,108 @@ def test_the_acceptance_spreadsheet_through_the_api(editor):
     rows[377]["items"] = "姓名:string:50:个人信息; 身份证号:string:18:敏感个人信息:不予共享; 登记日期:date"
     assert _upload(editor, "目录.xlsx", xlsx(rows)).json() == {"ok": True, "created": 500, "errors": []}
     assert CatalogEntry.objects.count() == 500
+
+
+# --- review findings: left-out columns, writes racing the validation --------------------------------
+def test_upsert_columns_left_out_of_the_file_keep_the_stored_values(yujiang):
+    rows = _sheet_rows(template_xlsx(CatalogEntry.objects.filter(department=yujiang["department"])))
+    dropped = [HEADERS.index("数据更新日期"), HEADERS.index("来源系统"), HEADERS.index("关联资源代码")]
+    rows = [[cell for n, cell in enumerate(r) if n not in dropped] for r in rows]
+
+    result = _upsert(yujiang["editor"], _save_sheet(rows), yujiang["department"])
+
+    assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 2, "errors": []}
+    draft = CatalogEntry.objects.get(pk=yujiang["draft"].pk)
+    assert draft.source_system == "=低保系统" and str(draft.data_updated_on) == "2025-12-31"
+    assert draft.related_codes == ["101000000/000001", "101000000/000002"] and draft.version == 1
+
+
+def test_a_code_generated_in_validation_but_taken_before_the_write_is_not_a_crash(editor, monkeypatch):
+    """Another import (another department's census upload) may take the next code of a
+    classification between this file's validation and its write: codes are drawn at the write."""
+    from dgov.catalog import importer
+    from dgov.catalog.testing import make_entry
+
+    generate = importer._Context.generate_code
+
+    def taken_meanwhile(self, classification):
+        code = generate(self, classification)
+        make_entry(code=code, department_code="360600007")
+        return code
+
+    monkeypatch.setattr(importer._Context, "generate_code", taken_meanwhile)
+    result = import_catalog(actor=editor, file=xlsx([row(1), row(2)]), filename="a.xlsx", dry_run=False)
+
+    assert result["ok"] is True and result["created"] == 2
+    codes = list(CatalogEntry.objects.filter(name__startswith="导入测试资源").values_list("code", flat=True))
+    assert len(codes) == 2 and all(c.startswith("307000000/") for c in codes)
+    assert CatalogEntry.objects.count() == 4
+
+
+def test_a_given_code_taken_before_the_write_is_a_row_error(editor, monkeypatch):
+    from dgov.catalog import importer
+    from dgov.catalog.testing import make_entry
+
+    given = "101000000/000555"
+    validate = importer._validate
+
+    def taken_meanwhile(row, ctx, seen_codes):
+        validate(row, ctx, seen_codes)
+        if row.values.get("code") == given:
+            make_entry(code=given, classification_code="101", department_code="360600007")
+
+    monkeypatch.setattr(importer, "_validate", taken_meanwhile)
+    result = import_catalog(actor=editor, file=xlsx([row(1), row(2, code=given, classification="101")]),
+                            filename="a.xlsx", dry_run=False)
+
+    assert result["ok"] is False and result["created"] == 0
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(3, "资源代码")]
+    assert "already exists" in result["errors"][0]["message"]
+    assert not CatalogEntry.objects.filter(name__startswith="导入测试资源").exists()
+
+
+def test_an_upsert_row_whose_entry_changed_since_the_validation_is_refused(yujiang, monkeypatch):
+    from django.db.models import F
+
+    from dgov.catalog import importer
+
+    rows = _sheet_rows(template_xlsx(CatalogEntry.objects.filter(department=yujiang["department"])))
+    edited = next(r for r in rows if r[0] == yujiang["draft"].code)
+    edited[HEADERS.index("记录数")] = 3500
+    compare = importer._compare
+
+    def edited_meanwhile(row):
+        compare(row)
+        CatalogEntry.objects.filter(pk=row.target.pk).update(version=F("version") + 1, record_count=4000)
+
+    monkeypatch.setattr(importer, "_compare", edited_meanwhile)
+    result = _upsert(yujiang["editor"], _save_sheet(rows), yujiang["department"])
+
+    assert result["ok"] is False
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(rows.index(edited) + 1, "资源代码")]
+    assert "changed" in result["errors"][0]["message"]
+    assert CatalogEntry.objects.get(pk=yujiang["draft"].pk).record_count == 4000
+
+
+def _zip_bomb() -> bytes:
+    """A small .xlsx-looking file whose sheet unpacks to 61 MB of empty rows."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (61 * 1024 * 1024 // 6 + 1))
+    return out.getvalue()
+
+
+def test_a_workbook_unpacking_to_too_much_is_refused_before_it_is_read(editor, monkeypatch):
+    from dgov.core import importexport
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook must not be opened")
+
+    monkeypatch.setattr(importexport, "load_workbook", never)
+    data = _zip_bomb()
+    assert len(data) < 1024 * 1024
+    result = import_catalog(actor=editor, file=data, filename="bomb.xlsx", dry_run=True)
+    assert result["ok"] is False and [(e["row"], e["column"]) for e in result["errors"]] == [(0, "")]
+    assert "unpacks to more than 60 MB" in result["errors"][0]["message"]

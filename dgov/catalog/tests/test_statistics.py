@@ -147,3 +147,23 @@ def test_drill_downs_list_and_export_the_entries_behind_a_figure(catalog, editor
 def test_the_page_needs_the_catalog(world):
     assert signed_in(world.official).get(PAGE).status_code == 403
     assert signed_in(world.citizen).get(PAGE).status_code == 403
+
+
+def test_the_statistics_export_quotes_text_a_spreadsheet_would_run(catalog, reviewer):
+    from dgov.orgs.models import Department
+
+    Department.objects.filter(code=GUIXI_CIVIL_AFFAIRS).update(name='=HYPERLINK("http://example.org","贵溪")')
+    response = signed_in(reviewer).get(PAGE, {"export": "xlsx"})
+    departments = list(load_workbook(io.BytesIO(response.content)).worksheets[1].iter_rows(values_only=True))
+    names = [r[1] for r in departments[1:]]
+    assert '\'=HYPERLINK("http://example.org","贵溪")' in names
+    assert not any(str(n).startswith("=") for n in names)
+
+
+def test_the_donut_arcs_close_the_circle_whatever_the_rounding():
+    from dgov.catalog.views import _donut
+
+    shares = [{"value": v, "name": v, "count": 1, "percent": 33.3} for v in ("a", "b", "c")]
+    arcs = _donut(shares)
+    assert sum(float(a["dash"].split()[0]) for a in arcs) == pytest.approx(100, abs=0.015)
+    assert [a["percent"] for a in arcs] == [33.3, 33.3, 33.3]

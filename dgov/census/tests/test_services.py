@@ -215,3 +215,47 @@ def test_departments_do_not_see_draft_campaigns(setup):
     assert draft not in selectors.campaigns(setup["editor"])
     assert draft in selectors.campaigns(setup["reviewer"])
     assert not selectors.assignments(setup["editor"]).filter(campaign=draft).exists()
+
+
+def test_a_closed_campaigns_submission_can_be_accepted_but_not_returned(setup):
+    """A return after the close would leave the department unable to upload again."""
+    mine = setup["mine"]
+    services.upload(actor=setup["editor"], assignment=mine, data=xlsx(template_rows(mine)), filename="a.xlsx",
+                    dry_run=False)
+    services.close_campaign(actor=setup["reviewer"], campaign=setup["campaign"])
+    with pytest.raises(Conflict, match="no longer returned"):
+        services.review(actor=setup["reviewer"], assignment=mine, action="return", reason="缺少资源")
+    assert CensusAssignment.objects.get(pk=mine.pk).state == "submitted"
+    services.review(actor=setup["reviewer"], assignment=mine, action="accept")
+    assert CensusAssignment.objects.get(pk=mine.pk).state == "accepted"
+
+
+def test_overdue_starts_the_day_after_the_due_date(setup):
+    from django.utils import timezone
+
+    campaign, theirs = setup["campaign"], setup["theirs"]
+    today = timezone.localdate()
+    for due_on, overdue in ((today, False), (today - dt.timedelta(days=1), True)):
+        CensusCampaign.objects.filter(pk=campaign.pk).update(due_on=due_on)
+        assignment = CensusAssignment.objects.select_related("campaign").get(pk=theirs.pk)
+        assert assignment.is_overdue is overdue
+        assert CensusAssignment.objects.overdue().filter(pk=theirs.pk).exists() is overdue
+        assert selectors.progress(setup["reviewer"], assignment.campaign)["overdue"] == (2 if overdue else 0)
+
+
+def test_the_template_lists_the_departments_entries_and_its_download_is_audited(setup):
+    mine = setup["mine"]
+    make_entry(name="贵溪市低保信息", department_code=GUIXI_CIVIL_AFFAIRS)
+    rows = template_rows(mine, setup["editor"])
+    assert sorted(r[1] for r in rows[1:]) == ["低保救助对象信息", "婚姻登记信息"]
+    record = audited("census.censusassignment.template")
+    assert record.actor_id == setup["editor"].pk and record.changes == {"entries": 2}
+
+
+def test_the_campaign_form_bounds_the_year_as_the_api_does():
+    from dgov.census.forms import CampaignForm
+
+    data = {"name": "普查", "opens_on": "2026-03-01", "due_on": "2026-04-30", "instructions": ""}
+    assert CampaignForm({**data, "year": "2026"}).is_valid()
+    assert "year" in CampaignForm({**data, "year": "1999"}).errors
+    assert "year" in CampaignForm({**data, "year": "2101"}).errors

@@ -379,3 +379,21 @@ def test_deleting_the_purge_entry_that_vouches_for_the_anchor_is_detected(histor
     result = audit.verify()
     assert not result.ok
     assert result.broken_seq == d179.seq and "anchor" in result.reason
+
+
+def test_a_concurrent_duplicate_is_a_conflict_not_a_server_error(world, monkeypatch):
+    """full_clean checks uniqueness first; a record written by another request between that check
+    and the insert surfaces as the database's IntegrityError, answered as 409 conflict."""
+    from dgov.core.errors import Conflict
+    from dgov.core.services import save_object
+    from dgov.orgs.models import Department
+
+    existing = Department.objects.get(code="360603901")
+    twin = Department(code=existing.code, name="重复部门", region=existing.region, parent=existing.parent)
+    monkeypatch.setattr(Department, "full_clean", lambda self, *a, **k: None)  # the check passed earlier
+    before = AuditEntry.objects.count()
+    with pytest.raises(Conflict) as exc:
+        save_object(actor=world.admin, instance=twin)
+    assert exc.value.status == 409
+    assert AuditEntry.objects.count() == before
+    assert Department.objects.filter(code=existing.code).count() == 1

@@ -504,3 +504,39 @@ def test_import_view_needs_the_add_permission(world, who):
 def test_import_view_anonymous_is_sent_to_login():
     response = Client().get("/system/departments/import/")
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_a_workbook_unpacking_to_too_much_is_refused_unread(monkeypatch):
+    """A small .xlsx whose parts unpack to more than MAX_UNPACKED (a zip bomb) is refused from the
+    zip directory alone, for every importer, before openpyxl reads a row."""
+    import io
+    import zipfile
+
+    from dgov.core import importexport
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (2 * 1024 * 1024))
+    monkeypatch.setattr(importexport, "MAX_UNPACKED", 1024 * 1024)
+    monkeypatch.setattr(importexport, "load_workbook", lambda *a, **k: pytest.fail("the workbook was opened"))
+    with pytest.raises(importexport.ImportFileError) as exc:
+        importexport.read_rows("bomb.xlsx", buffer.getvalue())
+    assert "1 MB" in str(exc.value.message)
+
+
+def test_reading_stops_once_the_file_passes_the_row_limit(monkeypatch):
+    from dgov.core import importexport
+
+    monkeypatch.setattr(importexport, "MAX_ROWS", 3)
+    rows_read = []
+
+    def rows():
+        for n in range(1000):
+            rows_read.append(n)
+            yield [f"cell{n}"]
+
+    with pytest.raises(importexport.ImportFileError):
+        importexport._numbered(rows())
+    assert len(rows_read) == 5  # the header and MAX_ROWS + 1 rows, not the whole file
+    data = "\n".join(["名称", "a", "b", "c"]).encode()
+    assert len(importexport.read_rows("ok.csv", data)) == 4

@@ -96,3 +96,16 @@ def test_the_flag():
     assert DataDuty.objects.get(pk=only_withdrawn.pk).flagged  # its only entry was withdrawn
     assert not make_duty(status=DutyStatus.RETIRED).flagged  # no longer in force: nothing to catalogue
     assert make_duty(entries=[make_entry(status="draft")]).flagged is False  # a draft is on its way
+
+
+def test_the_contact_is_masked_in_the_audit_log(editor):
+    import json
+
+    from dgov.core import audit
+    from dgov.core.models import AuditEntry
+    from dgov.duties.testing import make_duty
+
+    duty = make_duty(actor=editor, contact="13912345678")
+    entry = AuditEntry.objects.filter(action="duties.dataduty.create", object_id=str(duty.pk)).get()
+    assert entry.changes["contact"] == [None, audit.MASKED]
+    assert "13912345678" not in json.dumps(entry.changes)

@@ -4,6 +4,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -48,6 +49,11 @@ def test_the_list_is_in_the_data_section_and_needs_the_permission(duties, editor
     page = signed_in(editor).get("/workbench/data/").content.decode()
     assert f'href="{LIST}"' in page
     assert signed_in(world.official).get(LIST).status_code == 403
+    # every page of the list's CrudViews marks 数据平台 in the navigation bar (CrudViews.nav_section)
+    client = signed_in(editor)
+    for url in (LIST, LIST + "add/", LIST + "import/"):
+        html = client.get(url).content.decode()
+        assert re.search(r'class="nav-link active" href="/workbench/data/"\s+aria-current="page"', html), url
 
 
 def test_export_holds_every_field_and_the_flag_as_text(duties, reviewer):
@@ -108,6 +114,8 @@ def test_a_service_refusal_is_shown_on_the_form(editor, own_entry):
         "department": own_entry.department.pk, "duty": "婚姻登记", "data_name": "结婚登记记录",
         "legal_basis": "《婚姻登记条例》", "update_cycle": "daily", "status": "active"})
     assert response.status_code == 422
+    page = response.content.decode()
+    assert "数据责任 已经存在" in page  # the unique rule, named on the form
     assert DataDuty.objects.count() == 1
 
 
@@ -204,3 +212,24 @@ def test_the_entry_snippet_lists_the_duties_the_reader_may_see(duties, own_entry
     html = render(editor)
     assert f'href="{LIST}{duties["linked"].pk}/"' in html and "婚姻登记" in html and "殡葬管理" not in html
     assert render(guixi_editor).strip() == ""
+
+
+def test_the_service_refuses_another_departments_entry_on_the_form(own_entry):
+    """A county-wide editor is offered the entries of every department of the county; ticking another
+    department's entry for a duty is refused by the service, with the message on the field."""
+    from dgov.accounts.testing import make_user
+    from dgov.catalog.testing import make_entry
+
+    county_editor = make_user(department_code=YUJIANG_CIVIL_AFFAIRS, roles=[
+        ("catalog_editor", "region", "360603"), ("staff", "all", None)])
+    other = make_entry(name="余江区社会保险参保信息", department_code="360603905")
+    client = signed_in(county_editor)
+    assert other.code in client.get(f"{LIST}add/").content.decode()
+    response = client.post(f"{LIST}add/", {
+        "department": own_entry.department.pk, "duty": "婚姻登记", "data_name": "结婚登记记录",
+        "legal_basis": "《婚姻登记条例》第二条", "update_cycle": "daily", "status": "active",
+        "entry_codes": [own_entry.code, other.code]})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert other.code in page and "余江区民政局" in page and 'id="id_entry_codes_error"' in page
+    assert not DataDuty.objects.exists()
