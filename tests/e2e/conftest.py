@@ -240,3 +240,9 @@ def admin_state(browser, server) -> dict:
 @pytest.fixture(scope="package")
 def yujiang_state(browser, server) -> dict:
     return _logged_in_state(browser, server, "yujiang_admin")
+
+
+@pytest.fixture(scope="package")
+def data_centre_state(browser, server) -> dict:
+    """The big-data centre's catalog reviewer (demo account `data_centre`, with TOTP)."""
+    return _logged_in_state(browser, server, "data_centre")

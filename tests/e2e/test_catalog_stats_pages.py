@@ -96,7 +96,8 @@ def test_the_statistics_page_draws_its_charts_fits_a_phone_and_passes_axe(browsi
     assert not violations, format_violations(checked.url, violations)
 
 
-def test_a_provincial_catalog_is_imported_and_an_entry_mapped_by_its_suggestion(browsing, accounts):
+def test_a_provincial_catalog_is_imported_and_an_entry_mapped_by_its_suggestion(browsing, accounts,
+                                                                                data_centre_state):
     # --- the data administrator's worklist: which of their entries has no provincial entry ----------
     editor = browsing.page()
     log_in(editor, accounts["yj_data"])
@@ -108,8 +109,7 @@ def test_a_provincial_catalog_is_imported_and_an_entry_mapped_by_its_suggestion(
     name = first.locator("td").first.inner_text().split("\n")[-1].strip()
 
     # --- the reviewer imports the provincial catalog: one bad row first ------------------------------
-    reviewer = browsing.page()
-    log_in(reviewer, accounts["data_centre"])
+    reviewer = browsing.page(state=data_centre_state)
     assert reviewer.goto(IMPORT).status == 200
     good = ["E2E-JX-000001", name, "江西省民政厅", "203", "全省的同类资源（演示数据）。", "有条件共享", "每月"]
     other = ["E2E-JX-000002", "全省社会组织登记信息", "江西省民政厅", "307", "全省社会组织登记信息。", "无条件共享",

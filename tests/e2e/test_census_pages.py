@@ -56,7 +56,8 @@ def upload(page, path, *, dry_run: bool = False):
     return nav.value
 
 
-def test_a_department_fills_in_the_census_and_the_centre_sees_the_progress(browsing, server, tmp_path):
+def test_a_department_fills_in_the_census_and_the_centre_sees_the_progress(browsing, server, tmp_path,
+                                                                          data_centre_state):
     editor_account, reviewer_account = server.accounts.get("yj_data"), server.accounts.get("data_centre")
     assert editor_account and reviewer_account, "the demo accounts yj_data and data_centre are missing"
 
@@ -124,8 +125,7 @@ def test_a_department_fills_in_the_census_and_the_centre_sees_the_progress(brows
     screenshot(editor, "census-assignment-submitted")
 
     # --- the big-data centre sees the progress ---------------------------------------------------------------
-    reviewer = browsing.page()
-    log_in(reviewer, reviewer_account)
+    reviewer = browsing.page(state=data_centre_state)
     assert reviewer.goto("/data/catalog/census/").status == 200
     expect(reviewer.locator("main section.card", has_text=CAMPAIGN)).to_contain_text("66.7%")
     screenshot(reviewer, "census-campaigns")

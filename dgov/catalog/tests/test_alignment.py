@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from dgov.accounts.testing import api_client, make_user
@@ -355,8 +356,9 @@ def test_two_imports_at_once_are_a_clear_error_not_a_crash(reviewer, monkeypatch
         return create(**fields)
 
     monkeypatch.setattr(ProvincialImport.objects, "create", concurrent)
-    result = provincial.import_provincial(actor=reviewer, filename="a.xlsx", dry_run=False,
-                                          file=xlsx([row("JX-1", "婚姻登记信息"), row("JX-2", "收养登记信息")]))
+    with translation.override("en"):
+        result = provincial.import_provincial(actor=reviewer, filename="a.xlsx", dry_run=False,
+                                              file=xlsx([row("JX-1", "婚姻登记信息"), row("JX-2", "收养登记信息")]))
     assert result["ok"] is False and (result["created"], result["updated"]) == (0, 0)
     assert [(e["row"], e["column"]) for e in result["errors"]] == [(0, "")]
     assert "at the same time" in result["errors"][0]["message"]
@@ -372,5 +374,6 @@ def test_json_values_must_be_text_or_numbers(reviewer):
 def test_a_provincial_workbook_unpacking_to_too_much_is_refused(reviewer):
     from dgov.catalog.tests.test_importer import _zip_bomb
 
-    result = provincial.import_provincial(actor=reviewer, file=_zip_bomb(), filename="p.xlsx", dry_run=True)
+    with translation.override("en"):
+        result = provincial.import_provincial(actor=reviewer, file=_zip_bomb(), filename="p.xlsx", dry_run=True)
     assert result["ok"] is False and "unpacks to more than" in result["errors"][0]["message"]
