@@ -2,6 +2,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from dgov.catalog.schemas import MAX_POSITIVE_BIGINT
 from dgov.census.models import AssignmentState, CampaignState
 
 
@@ -73,7 +74,7 @@ class AssignmentOut(Schema):
 
 
 class AssignmentFilter(Schema):
-    campaign: int | None = Field(None, ge=1)
+    campaign: int | None = Field(None, ge=1, le=MAX_POSITIVE_BIGINT)
     state: AssignmentState | None = None
     department: str = Field("", max_length=20)
     overdue: bool | None = None

@@ -242,3 +242,10 @@ def test_departments_see_opened_campaigns_and_their_own_assignments(cast):
     assert [c["name"] for c in editor.get(f"{BASE}/campaigns").json()["items"]] == ["2026年度数据资源普查"]
     assert editor.get(f"{BASE}/campaigns/{cast['campaign'].pk}").json()["progress"]["assigned"] == 1
     assert [a["id"] for a in editor.get(f"{BASE}/assignments").json()["items"]] == [cast["mine"].pk]
+
+
+def test_an_id_beyond_the_databases_integers_is_bad_input_not_a_crash(cast):
+    """Found by the OpenAPI fuzzer: SQLite cannot bind an integer past 64 bits."""
+    response = api_client(cast["reviewer"]).get(f"{BASE}/assignments?campaign={2**72}")
+    assert_error(response, 422)
+    assert api_client(cast["reviewer"]).get(f"{BASE}/assignments?campaign={2**63 - 1}").json()["count"] == 0
