@@ -355,3 +355,17 @@ def test_with_facet_filters_the_page_sorts_the_matching_ids(corpus):
     assert getattr(results.query, "catalog_probe", None) is None
     page = selectors.entry_page(results, 0, 5, total=selectors.facet_total(facets))
     assert [e.code for e in page] == sorted(codes(results))[:5]
+
+
+@pytest.mark.django_db
+def test_postgresql_has_the_covering_index_of_the_facet_columns():
+    """Migration 0004: on PostgreSQL the facets of a search are counted from an index carrying every
+    facet column; SQLite gets nothing (its rowid is the id, and it has no INCLUDE)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_entry_facet_cover'")
+            (definition,) = cursor.fetchone()
+            assert "(id) INCLUDE (department_id, classification_id, region_id" in definition
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'catalog_entry_facet_cover'")
+            assert cursor.fetchall() == []
