@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,7 +66,7 @@ from dgov.catalog.tables import (
 from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied, ValidationError
 from dgov.core.forms import apply_error
-from dgov.core.importexport import XLSX_MIME, export_response, safe_cell
+from dgov.core.importexport import export_response, safe_cell, xlsx_response
 from dgov.core.permissions import has_permission, resolver
 from dgov.core.views import (
     PAGE_SIZE,
@@ -555,12 +554,7 @@ class EntryImportView(ImportAllowed, CrudView):
 
 
 def template_download() -> HttpResponseBase:
-    template = importer.template_xlsx()
-    if isinstance(template, HttpResponseBase):
-        return template
-    response = HttpResponse(template, content_type=XLSX_MIME)
-    response["Content-Disposition"] = 'attachment; filename="catalog-template.xlsx"'
-    return response
+    return xlsx_response(importer.template_xlsx(), "catalog-template.xlsx")
 
 
 # --- the negative list and the classifications ------------------------------------------------------
@@ -642,9 +636,7 @@ class ProvincialImportView(ImportAllowed, CrudView):
 
     def get(self, request):
         if request.GET.get("template"):
-            response = HttpResponse(provincial.template_xlsx(), content_type=XLSX_MIME)
-            response["Content-Disposition"] = 'attachment; filename="provincial-catalog-template.xlsx"'
-            return response
+            return xlsx_response(provincial.template_xlsx(), "provincial-catalog-template.xlsx")
         return self._render(ProvincialImportForm())
 
     def post(self, request):
@@ -845,10 +837,8 @@ class StatisticsView(CrudView):
         if request.GET.get("export") == "xlsx":
             audit.record("catalog.catalogentry.export", audit.Target("catalog.catalogentry"),
                          changes={"format": "xlsx", "report": "statistics", "filters": filters})
-            response = HttpResponse(statistics_workbook(figures, applied), content_type=XLSX_MIME)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            response["Content-Disposition"] = f'attachment; filename="catalog-statistics-{stamp}.xlsx"'
-            return response
+            return xlsx_response(statistics_workbook(figures, applied), f"catalog-statistics-{stamp}.xlsx")
         total = figures["total"]
         personal = figures["personal_data"]
         stale = figures["stale"]

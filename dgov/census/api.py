@@ -2,7 +2,6 @@
 the departments' assignments, the pre-filled template, uploads (validated completely; written only
 when every row passes) and the centre's acceptance or return."""
 
-from django.http import HttpResponse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -21,7 +20,7 @@ from dgov.census.schemas import (
     UploadOut,
 )
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
-from dgov.core.importexport import MAX_BYTES, XLSX_MIME
+from dgov.core.importexport import MAX_BYTES, xlsx_response
 from dgov.core.permissions import require_permission
 
 router = Router(tags=["census"])
@@ -139,9 +138,7 @@ def download_template(request, assignment_id: int):
     actor = actor_of(request)
     assignment = selectors.assignment_for(actor, "view", assignment_id)
     filename, data = selectors.template_download(actor, assignment)
-    response = HttpResponse(data, content_type=XLSX_MIME)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(data, filename)
 
 
 @router.post(f"{ASSIGNMENT}/upload", response={200: UploadOut, **WRITE_ERRORS}, operation_id="census_upload")

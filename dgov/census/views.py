@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.db.models import Max
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,7 +21,7 @@ from dgov.census.models import AssignmentState, CampaignState, CensusAssignment,
 from dgov.census.tables import AssignmentTable, CampaignTable, ProgressTable, UploadTable
 from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied
-from dgov.core.importexport import MAX_BYTES, XLSX_MIME, export_response
+from dgov.core.importexport import MAX_BYTES, export_response, xlsx_response
 from dgov.core.permissions import has_permission
 from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, _audit_refused_write
 
@@ -172,9 +171,7 @@ class AssignmentDetailView(CrudView):
         assignment = selectors.assignment_for(user, "view", key)
         if request.GET.get("template"):
             filename, data = selectors.template_download(user, assignment)
-            response = HttpResponse(data, content_type=XLSX_MIME)
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            return xlsx_response(data, filename)
         status = extra.pop("status", 200)
         open_ = assignment.campaign.state == CampaignState.OPEN
         can_upload = (open_ and assignment.state != AssignmentState.ACCEPTED

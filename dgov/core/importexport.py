@@ -374,6 +374,13 @@ def export_response(table_cls, rows, *, fmt: str, filename: str) -> HttpResponse
     return response
 
 
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    """A workbook as a download named `filename` (with its .xlsx)."""
+    response = HttpResponse(data, content_type=XLSX_MIME)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def template_response(importer_cls, *, filename: str) -> HttpResponse:
     """An empty .xlsx with the importer's headers, to fill in."""
     wb = Workbook(write_only=True)
@@ -381,6 +388,4 @@ def template_response(importer_cls, *, filename: str) -> HttpResponse:
     ws.append(importer_cls(None).template_headers())
     out = io.BytesIO()
     wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_MIME)
-    response["Content-Disposition"] = f'attachment; filename="{filename}-template.xlsx"'
-    return response
+    return xlsx_response(out.getvalue(), f"{filename}-template.xlsx")
