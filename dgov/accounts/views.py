@@ -61,7 +61,7 @@ from dgov.core.views import (
     CrudViews,
     ObjectDeleteView,
     UserFormEditView,
-    _audit_refused_write,
+    audit_refused_write,
     throttle_posts,
 )
 
@@ -561,7 +561,7 @@ class ApplicationDeactivateView(ObjectDeleteView):
         try:
             self.crud.delete(actor=request.user, instance=app)
         except DgovError as exc:
-            _audit_refused_write(request, exc)
+            audit_refused_write(request, exc)
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("The application is deactivated and its tokens are revoked."))

@@ -76,19 +76,12 @@ from dgov.core.views import (
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
-    _audit_refused_write,
+    audit_refused_write,
 )
 from dgov.orgs.models import Department, Region
 
 NAMESPACE = "catalog"
 QUERY_MAX = 100
-
-
-def _error_messages(exc: DgovError) -> list[str]:
-    """A service error as the sentences to show: its field messages, or its message."""
-    details = exc.details if isinstance(exc.details, dict) else {}
-    out = [str(m) for ms in details.values() for m in (ms if isinstance(ms, (list, tuple)) else [ms])]
-    return out or [str(exc.message)]
 
 
 # --- the catalog ------------------------------------------------------------------------------------
@@ -181,7 +174,7 @@ class EntryListView(CrudView):
             if "status" not in facets:
                 facets = {**facets, "status": status_counts(qs)}
         except DgovError as exc:  # a filter value the search does not take (a malformed region code…)
-            qs, facets, search_error = base.none(), {}, "; ".join(_error_messages(exc))
+            qs, facets, search_error = base.none(), {}, "; ".join(exc.sentences())
         sort = request.GET.get("sort") or ""
         qs = qs.select_related("department", "region", "classification").order_by(
             CatalogEntryTable.ordering_for(sort), "pk")
@@ -349,9 +342,9 @@ class EntryDetailView(CrudView):
         except (PermissionDenied, NotFound):
             raise
         except DgovError as exc:
-            _audit_refused_write(request, exc)
+            audit_refused_write(request, exc)
             entry = selectors.entry_detail(request.user, key)
-            ctx = self.page_context(entry, action_errors=_error_messages(exc), failed_action=action,
+            ctx = self.page_context(entry, action_errors=exc.sentences(), failed_action=action,
                                     reason=reason, reason_error="reason" in (exc.details or {}))
             return render(request, self.template_name, ctx, status=422)
         messages.success(request, str(ACTIONS[action][2]))
@@ -496,7 +489,7 @@ class EntryEditView(CrudView):
                 instance = services.entry_save(actor=request.user, entry=instance, items=formset.items(),
                                                reason=form.cleaned_data.get("reason", ""))
             except DgovError as exc:
-                _audit_refused_write(request, exc)
+                audit_refused_write(request, exc)
                 apply_entry_error(form, formset, exc)
             else:
                 messages.success(request, _("Saved."))
@@ -540,8 +533,8 @@ class EntryImportView(ImportAllowed, CrudView):
         except (PermissionDenied, NotFound):
             raise
         except DgovError as exc:
-            _audit_refused_write(request, exc)
-            form.add_error("file", "; ".join(_error_messages(exc)))
+            audit_refused_write(request, exc)
+            form.add_error("file", "; ".join(exc.sentences()))
             return render(request, self.template_name, self.context(form=form), status=422)
         ok = bool(result.get("ok"))
         if ok and not dry_run:
@@ -720,8 +713,8 @@ class EntryMappingView(CrudView):
         except (PermissionDenied, NotFound):
             raise
         except DgovError as exc:
-            _audit_refused_write(request, exc)
-            messages.error(request, "; ".join(_error_messages(exc)))
+            audit_refused_write(request, exc)
+            messages.error(request, "; ".join(exc.sentences()))
         else:
             messages.success(request, _("%(entry)s is mapped to the provincial entry %(code)s.")
                              % {"entry": entry.code, "code": code} if code else
@@ -870,7 +863,7 @@ class StatisticsEntriesView(CrudView):
         try:
             entries = statistics.statistics_entries(request.user, filters).filter(condition())
         except ValidationError as exc:
-            messages.error(request, "; ".join(_error_messages(exc)))
+            messages.error(request, "; ".join(exc.sentences()))
             entries = selectors.visible_entries(request.user).none()
         sort = request.GET.get("sort") or ""
         entries = entries.select_related("department", "region", "classification").order_by(

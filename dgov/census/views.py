@@ -23,24 +23,18 @@ from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied
 from dgov.core.importexport import MAX_BYTES, export_response, xlsx_response
 from dgov.core.permissions import has_permission
-from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, _audit_refused_write
+from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, audit_refused_write
 
 NAMESPACE = "census"
 EXPORTS = ("xlsx", "csv")
-
-
-def _messages(exc: DgovError) -> str:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    found = [str(m) for ms in details.values() for m in (ms if isinstance(ms, (list, tuple)) else [ms])]
-    return "; ".join(found) or str(exc.message)
 
 
 def _refused(request, exc: DgovError) -> None:
     """A refused action: audited, and said at the top of the page it returns to."""
     if isinstance(exc, (PermissionDenied, NotFound)):
         raise exc
-    _audit_refused_write(request, exc)
-    messages.error(request, _messages(exc))
+    audit_refused_write(request, exc)
+    messages.error(request, "; ".join(exc.sentences()))
 
 
 def _export(request, table, rows, *, model, filename: str, **filters):

@@ -23,6 +23,12 @@ class DgovError(Exception):
     def as_dict(self) -> dict:
         return {"code": self.code, "message": str(self.message), "details": self.details}
 
+    def sentences(self) -> list[str]:
+        """What a page shows of the error: its field messages, or else its message."""
+        details = self.details if isinstance(self.details, dict) else {}
+        found = [str(m) for ms in details.values() for m in (ms if isinstance(ms, (list, tuple)) else [ms])]
+        return found or [str(self.message)]
+
 
 class ValidationError(DgovError):
     """Bad input. `details` maps field names to lists of messages."""

@@ -86,7 +86,7 @@ class OfficialRequiredMixin(LoginRequiredMixin):
                                  actor=request.user)
 
 
-def _audit_refused_write(request, exc: DgovError) -> None:
+def audit_refused_write(request, exc: DgovError) -> None:
     """A write the service refused and the page reports (as a form error or a message), audited
     as the API does: out of scope or forbidden is "denied", anything else "failed"."""
     audit.record_failure(f"web:{request.method} {request.path}"[:80], reason=exc.code, actor=request.user,
@@ -273,7 +273,7 @@ class ObjectEditView(CrudView):
             try:
                 obj = self.crud.save_form(actor=request.user, form=form)
             except DgovError as exc:
-                _audit_refused_write(request, exc)
+                audit_refused_write(request, exc)
                 apply_error(form, exc)
             else:
                 messages.success(request, _("Saved."))
@@ -301,7 +301,7 @@ class ObjectDeleteView(CrudView):
         try:
             self.crud.delete(actor=request.user, instance=obj)
         except DgovError as exc:
-            _audit_refused_write(request, exc)
+            audit_refused_write(request, exc)
             messages.error(request, str(exc.message))
             return redirect(self.crud.detail_url(obj))
         messages.success(request, _("Deleted."))

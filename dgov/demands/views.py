@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from dgov.catalog.models import CatalogEntry
 from dgov.core.errors import DgovError, NotFound, PermissionDenied, ValidationError
-from dgov.core.views import CrudView, CrudViews, ObjectListView, UserFormEditView, _audit_refused_write
+from dgov.core.views import CrudView, CrudViews, ObjectListView, UserFormEditView, audit_refused_write
 from dgov.demands import selectors, services
 from dgov.demands.filtersets import DataDemandFilterSet
 from dgov.demands.forms import DataDemandForm
@@ -84,10 +84,9 @@ class DemandDetailView(CrudView):
         except (PermissionDenied, NotFound):
             raise
         except DgovError as exc:
-            _audit_refused_write(request, exc)
+            audit_refused_write(request, exc)
             details = exc.details if isinstance(exc.details, dict) else {}
-            errors = [str(m) for ms in details.values() for m in (ms if isinstance(ms, list) else [ms])]
-            ctx = self.page_context(selectors.demand_for(request.user, key), action_errors=errors or [str(exc.message)],
+            ctx = self.page_context(selectors.demand_for(request.user, key), action_errors=exc.sentences(),
                                     failed_action=action, text=text,
                                     text_error=bool(set(details) & {"answer", "reason", "fulfilment"}))
             return render(request, self.template_name, ctx, status=422)

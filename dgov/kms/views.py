@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from dgov.core.errors import DgovError
 from dgov.core.permissions import has_permission, resolver
-from dgov.core.views import CrudView, CrudViews, UserFormEditView, _audit_refused_write
+from dgov.core.views import CrudView, CrudViews, UserFormEditView, audit_refused_write
 from dgov.kms import selectors, services
 from dgov.kms.filtersets import KeyFilterSet, KeyPolicyFilterSet
 from dgov.kms.forms import KeyCreateForm, KeyEditForm, KeyPolicyForm
@@ -97,10 +97,8 @@ class KeyDetailView(CrudView):
                 messages.success(request, _("The key is enabled.") if action == "enable"
                                  else _("The key is disabled: no operation can use it until it is enabled again."))
         except DgovError as exc:
-            _audit_refused_write(request, exc)
-            messages.error(request, "; ".join(
-                str(m) for ms in (exc.details or {}).values() for m in (ms if isinstance(ms, list) else [ms]))
-                or str(exc.message))
+            audit_refused_write(request, exc)
+            messages.error(request, "; ".join(exc.sentences()))
         return redirect(KeyViews.detail_url(obj))
 
 
