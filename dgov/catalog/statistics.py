@@ -5,10 +5,12 @@ their update cycle, entries per status — all over the entries the reader may s
 """
 
 import datetime as dt
+import io
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from dgov.catalog.models import (
     UPDATE_CYCLE_DAYS,
@@ -21,6 +23,7 @@ from dgov.catalog.models import (
 )
 from dgov.catalog.selectors import visible_entries
 from dgov.core.errors import ValidationError
+from dgov.core.importexport import safe_cell
 from dgov.orgs.models import Region
 from dgov.orgs.selectors import normalize_region_code
 
@@ -109,3 +112,34 @@ def statistics(user, filters: dict | None = None, *, today: dt.date | None = Non
         "by_status": [{"value": value, "name": str(label), "count": statuses.get(value, 0)}
                       for value, label in Status.choices],
     }
+
+
+def workbook(figures: dict, filters: list[tuple[str, str]]) -> bytes:
+    """The figures as an .xlsx: a summary sheet (with the filters applied) and one sheet per chart."""
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet(_("Summary"))
+    summary.append([_("Data resource statistics"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    for label, value in filters:
+        summary.append([label, safe_cell(str(value))])
+    summary.append([_("Entries"), figures["total"]])
+    summary.append([_("Entries holding personal data"), figures["personal_data"]["count"]])
+    summary.append([_("Entries holding sensitive personal data"), figures["personal_data"]["sensitive"]])
+    summary.append([_("Entries whose data is older than their update cycle"), figures["stale"]["count"]])
+    summary.append([_("Entries without a date of the last update"), figures["stale"]["undated"]])
+    sheets = [
+        (_("Departments"), [_("Provider department code"), _("Provider department"), _("Entries"), _("Share (%)")],
+         [[d["code"], d["name"], d["count"], d["percent"]] for d in figures["by_department"]]),
+        (_("Sharing type"), [_("Sharing type"), _("Entries"), _("Share (%)")],
+         [[s["name"], s["count"], s["percent"]] for s in figures["by_sharing_type"]]),
+        (_("Open type"), [_("Open type"), _("Entries"), _("Share (%)")],
+         [[s["name"], s["count"], s["percent"]] for s in figures["by_open_type"]]),
+        (_("Status"), [_("Status"), _("Entries")], [[s["name"], s["count"]] for s in figures["by_status"]]),
+    ]
+    for title, header, rows in sheets:
+        sheet = wb.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append([safe_cell(cell) if isinstance(cell, str) else cell for cell in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -7,7 +7,6 @@ mapping page; the statistics (数据资源统计) with their SVG charts and dril
 Every read starts from `restrict(user, action)`; every write goes through `dgov.catalog.services`
 (entries, the life cycle, the negative list) or core's `delete_object`."""
 
-import io
 import re
 from urllib.parse import urlencode
 
@@ -23,7 +22,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
 from dgov.catalog import alignment, importer, provincial, selectors, services, statistics
 from dgov.catalog.filtersets import ClassificationFilterSet, NegativeListItemFilterSet, ProvincialEntryFilterSet
@@ -66,7 +64,7 @@ from dgov.catalog.tables import (
 from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied, ValidationError
 from dgov.core.forms import apply_error
-from dgov.core.importexport import export_response, safe_cell, xlsx_response
+from dgov.core.importexport import export_response, xlsx_response
 from dgov.core.permissions import has_permission, resolver
 from dgov.core.views import (
     PAGE_SIZE,
@@ -776,37 +774,6 @@ def _stack(parts: list[tuple], total: int) -> list[dict]:
     return out
 
 
-def statistics_workbook(figures: dict, filters: list[tuple[str, str]]) -> bytes:
-    """The figures as an .xlsx: a summary sheet (with the filters applied) and one sheet per chart."""
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Summary"))
-    summary.append([_("Data resource statistics"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
-    for label, value in filters:
-        summary.append([label, safe_cell(str(value))])
-    summary.append([_("Entries"), figures["total"]])
-    summary.append([_("Entries holding personal data"), figures["personal_data"]["count"]])
-    summary.append([_("Entries holding sensitive personal data"), figures["personal_data"]["sensitive"]])
-    summary.append([_("Entries whose data is older than their update cycle"), figures["stale"]["count"]])
-    summary.append([_("Entries without a date of the last update"), figures["stale"]["undated"]])
-    sheets = [
-        (_("Departments"), [_("Provider department code"), _("Provider department"), _("Entries"), _("Share (%)")],
-         [[d["code"], d["name"], d["count"], d["percent"]] for d in figures["by_department"]]),
-        (_("Sharing type"), [_("Sharing type"), _("Entries"), _("Share (%)")],
-         [[s["name"], s["count"], s["percent"]] for s in figures["by_sharing_type"]]),
-        (_("Open type"), [_("Open type"), _("Entries"), _("Share (%)")],
-         [[s["name"], s["count"], s["percent"]] for s in figures["by_open_type"]]),
-        (_("Status"), [_("Status"), _("Entries")], [[s["name"], s["count"]] for s in figures["by_status"]]),
-    ]
-    for title, header, rows in sheets:
-        sheet = wb.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append([safe_cell(cell) if isinstance(cell, str) else cell for cell in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 class StatisticsView(CrudView):
     """数据资源统计: charts (inline SVG, each with its figures in a table) of the entries the reader
     may see: per department, the shares of the sharing and open types, personal data, data older
@@ -831,7 +798,7 @@ class StatisticsView(CrudView):
             audit.record("catalog.catalogentry.export", audit.Target("catalog.catalogentry"),
                          changes={"format": "xlsx", "report": "statistics", "filters": filters})
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            return xlsx_response(statistics_workbook(figures, applied), f"catalog-statistics-{stamp}.xlsx")
+            return xlsx_response(statistics.workbook(figures, applied), f"catalog-statistics-{stamp}.xlsx")
         total = figures["total"]
         personal = figures["personal_data"]
         stale = figures["stale"]
