@@ -65,7 +65,7 @@ from dgov.catalog.models import (
 )
 from dgov.core import audit
 from dgov.core.errors import DgovError, PermissionDenied
-from dgov.core.importexport import MAX_BYTES, ImportFileError, read_rows, safe_cell
+from dgov.core.importexport import ImportFileError, read_rows, read_upload, safe_cell
 from dgov.core.permissions import has_permission, resolver
 from dgov.orgs.models import Department
 
@@ -575,17 +575,6 @@ def _error(number: int, column: str, message: str) -> dict:
     return {"row": number, "column": column, "message": str(message)}
 
 
-def _read(file) -> bytes:
-    if isinstance(file, (bytes, bytearray)):
-        return bytes(file)
-    if hasattr(file, "seek"):
-        try:
-            file.seek(0)
-        except (OSError, ValueError):
-            pass
-    return file.read(MAX_BYTES + 1)
-
-
 def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CREATE,
                    department: Department | None = None, reason: str = "") -> dict:
     """Import catalog entries from an .xlsx or .csv file (`file`: bytes or a file object).
@@ -611,7 +600,7 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
         return _result(mode, ok=False, errors=errors)
 
     try:
-        numbered = read_rows(filename or "", _read(file))
+        numbered = read_rows(filename or "", read_upload(file))
     except ImportFileError as exc:
         return refused([_error(0, "", exc.message)])
 

@@ -32,10 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from dgov.catalog.importer import _clean_header, _read, _words
+from dgov.catalog.importer import _clean_header, _words
 from dgov.catalog.models import ProvincialEntry, ProvincialImport
 from dgov.core import audit
-from dgov.core.importexport import MAX_BYTES, MAX_ROWS, ImportFileError, read_rows
+from dgov.core.importexport import MAX_BYTES, MAX_ROWS, ImportFileError, read_rows, read_upload
 from dgov.core.permissions import require_permission
 
 #: (key, Chinese header, maximum length, required)
@@ -208,7 +208,7 @@ def import_provincial(*, actor, file, filename: str, dry_run: bool) -> dict:
     file itself have row 0 and an empty column. 403 without the permission to import."""
     require_permission(actor, ProvincialEntry, "add")
     try:
-        rows, errors = parse(filename or "", _read(file))
+        rows, errors = parse(filename or "", read_upload(file))
     except ImportFileError as exc:
         return _result(False, [_error(0, "", exc.message)])
     if errors:

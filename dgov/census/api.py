@@ -20,7 +20,7 @@ from dgov.census.schemas import (
     UploadOut,
 )
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
-from dgov.core.importexport import MAX_BYTES, xlsx_response
+from dgov.core.importexport import read_upload, xlsx_response
 from dgov.core.permissions import require_permission
 
 router = Router(tags=["census"])
@@ -149,7 +149,7 @@ def upload_file(request, assignment_id: int, file: File[UploadedFile], dry_run: 
     assignment is submitted. `dry_run=true` only checks. Every upload is kept in the history."""
     actor = actor_of(request)
     assignment = selectors.assignment_for(actor, "upload", assignment_id)
-    return services.upload(actor=actor, assignment=assignment, data=file.read(MAX_BYTES + 1), filename=file.name or "",
+    return services.upload(actor=actor, assignment=assignment, data=read_upload(file), filename=file.name or "",
                            dry_run=dry_run)
 
 

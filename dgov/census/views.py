@@ -21,7 +21,7 @@ from dgov.census.models import AssignmentState, CampaignState, CensusAssignment,
 from dgov.census.tables import AssignmentTable, CampaignTable, ProgressTable, UploadTable
 from dgov.core import audit
 from dgov.core.errors import DgovError, NotFound, PermissionDenied
-from dgov.core.importexport import MAX_BYTES, export_response, xlsx_response
+from dgov.core.importexport import export_response, read_upload, xlsx_response
 from dgov.core.permissions import has_permission
 from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, audit_refused_write
 
@@ -204,7 +204,7 @@ class AssignmentDetailView(CrudView):
             return self.get(request, key, upload_form=form, status=422)
         file, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
         try:
-            record = services.upload(actor=request.user, assignment=assignment, data=file.read(MAX_BYTES + 1),
+            record = services.upload(actor=request.user, assignment=assignment, data=read_upload(file),
                                      filename=file.name, dry_run=dry_run)
         except DgovError as exc:
             _refused(request, exc)

@@ -55,6 +55,19 @@ def _cell(value) -> str:
     return _unquote(str(value).strip())
 
 
+def read_upload(file) -> bytes:
+    """An upload's bytes (`file`: bytes or a file object), at most MAX_BYTES + 1 of them: enough
+    for `read_rows` to tell a file that is too large without reading all of it."""
+    if isinstance(file, (bytes, bytearray)):
+        return bytes(file)
+    if hasattr(file, "seek"):
+        try:
+            file.seek(0)
+        except (OSError, ValueError):
+            pass
+    return file.read(MAX_BYTES + 1)
+
+
 def _check_unpacked(data: bytes) -> None:
     """Refuse an .xlsx whose parts unpack to more than MAX_UNPACKED, before openpyxl opens it. (The
     zip directory's sizes bound what is read: Python's zipfile never unpacks more of a part than
