@@ -6,6 +6,7 @@ from dgov import __version__
 from dgov.accounts.api import BearerTokenAuth, applications_router
 from dgov.accounts.api import auth_router as accounts_auth_router
 from dgov.accounts.api import router as accounts_router
+from dgov.aggregation.api import datasets_router, loads_router, sources_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
 from dgov.catalog.api import router as catalog_router
@@ -13,8 +14,14 @@ from dgov.census.api import router as census_router
 from dgov.core.api import DgovAPI, audit_router
 from dgov.demands.api import router as demands_router
 from dgov.duties.api import router as duties_router
+from dgov.exchange.api import router as exchange_credentials_router
+from dgov.exchange.api import statistics_router as exchange_statistics_router
+from dgov.federation import api as federation_api
+from dgov.fileexchange.api import router as file_packages_router
 from dgov.kms.api import router as crypto_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
+from dgov.sharing.api import grants_router as sharing_grants_router
+from dgov.sharing.api import requests_router as sharing_requests_router
 
 api = DgovAPI(
     title="dgov API",
@@ -43,3 +50,16 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/catalog/responsibilities", duties_router)
 api.add_router("/catalog/demands", demands_router)
 api.add_router("/catalog/census", census_router)
+api.add_router("/exchange/sources", sources_router)
+api.add_router("/exchange/datasets", datasets_router)
+api.add_router("/exchange/loads", loads_router)
+api.add_router("/exchange/requests", sharing_requests_router)
+api.add_router("/exchange/grants", sharing_grants_router)
+api.add_router("/exchange/credentials", exchange_credentials_router)
+api.add_router("/exchange/statistics", exchange_statistics_router)
+api.add_router("/exchange/federation", federation_api.router)
+api.add_router("/exchange/federation/peers", federation_api.peers_router)
+api.add_router("/exchange/federation/subscriptions", federation_api.subscriptions_router)
+api.add_router("/exchange/federation/publications", federation_api.publications_router)
+api.add_router("/exchange/federation/runs", federation_api.runs_router)
+api.add_router("/exchange/packages", file_packages_router)

@@ -8,6 +8,9 @@
     dgov totp USER              current one-time code of a demo account
     dgov audit verify|export|purge
     dgov kms list|rotate NAME|rewrap-fields
+    dgov node show|pair|list    federation: this node and its peers
+    dgov sync pull|push|subscribe|publish|status
+    dgov aggregate due|run JOB|list   data aggregation loads
     dgov check                  deployment self-check
     dgov manage ...             any Django management command
 """
@@ -25,8 +28,15 @@ COMMANDS = {
     "token": ("token", "API tokens: `dgov token create USERNAME` prints a new token as the last line"),
     "totp": ("totp", "print the current one-time code of a demo account"),
     "audit": ("audit", "audit log: `verify` the SM3 hash chain (exit 1 and the broken entry), `export`, `purge`"),
+    "exchange-log": ("exchange_log", "data-service gateway log: `verify` the SM3 chain (or `--file` an export, "
+                                     "offline), `export --output FILE` (JSON Lines), `seal`"),
+    "node": ("node", "federation: `show` this node's code, URL and public key; `pair` with a peer node; `list`"),
+    "sync": ("sync", "federation: `pull` subscribed feeds, `push` feeds to upstream peers (resume from the "
+                     "checkpoint), `subscribe`, `publish`, `status`"),
     "kms": ("kms", "cryptography service keys: `list`, `rotate NAME`, `rewrap-fields` (re-encrypt personal data "
                    "under the latest field key)"),
+    "aggregate": ("aggregate", "data aggregation: `due` runs the scheduled load jobs (cron), `run JOB_ID [--file F]`, "
+                               "`list`"),
     "check": ("selfcheck", "deployment self-check (secret, keys, debug, database, migrations, crypto, CJK font, …)"),
     "manage": (None, "run any Django management command, e.g. `dgov manage shell`"),
 }

@@ -1092,6 +1092,8 @@ def statement_label(sql: str) -> str:
         return "facets in one pass (GROUPING SETS)"
     if sql.startswith("WITH "):
         return "facets in one pass (CTE + GROUP BYs)"
+    if "group_concat(" in sql:
+        return "facets in one pass (group_concat over the covering index)"
     if "GROUP BY" in sql and "COUNT(" in sql:
         return "facet GROUP BY " + ", ".join(c for c in columns(sql) if "COUNT(" not in c)
     table = sql.split(" FROM ", 1)[1].split()[0].strip('"') if " FROM " in sql else "?"

@@ -56,3 +56,23 @@ def covered_years() -> list[int]:
     """Years for which a State Council schedule is loaded (any holiday entry)."""
     dates = CalendarDay.objects.filter(kind=DayKind.HOLIDAY).dates("date", "year")
     return [d.year for d in dates]
+
+
+def working_days_counter(start: dt.date, end: dt.date):
+    """`working_days_between` for many spans within [start, end] with the calendar read once (for
+    reports over many requests): returns count(a, b) = the working days in (a, b]."""
+    exceptions = _exceptions(start, end)
+    cumulative, total = {}, 0
+    for i in range((end - start).days + 1):
+        day = start + dt.timedelta(days=i)
+        total += _is_working(day, exceptions)
+        cumulative[day] = total
+
+    def count(a: dt.date, b: dt.date) -> int:
+        if b <= a:
+            return 0
+        if not (start <= a and b <= end):
+            raise ValueError(f"{a}–{b} lies outside the span read ({start}–{end})")
+        return cumulative[b] - cumulative[a]
+
+    return count

@@ -61,6 +61,7 @@ from dgov.catalog.models import (
     ResourceFormat,
     SharingMethod,
     SharingType,
+    Status,
     UpdateCycle,
 )
 from dgov.core import audit
@@ -590,7 +591,9 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
     `mode="upsert"`: a row with a resource code updates that entry (an unknown code, or an entry
     outside the actor's scope, is a row error), a row without one creates an entry; the result
     adds `updated` and `unchanged` (rows identical to their entry: confirmed, not written).
-    `department`: every row must be that department's. `reason` goes into each new version."""
+    `department`: every row must be that department's, and (upsert) the result adds `not_in_file`,
+    the codes of the department's entries in force (not withdrawn) that no row names: the entries
+    a census submission leaves out. `reason` goes into each new version."""
     if mode not in MODES:
         raise ValueError(f"unknown import mode {mode!r}")
     if not has_permission(actor, CatalogEntry, "add"):
@@ -642,6 +645,11 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
     counts = {"created": sum(r.target is None for r in rows),
               "updated": sum(r.target is not None and not r.unchanged for r in rows),
               "unchanged": sum(r.unchanged for r in rows)}
+    if mode == UPSERT and department is not None:
+        named = {r.target.pk for r in rows if r.target is not None}
+        counts["not_in_file"] = sorted(code for pk, code in CatalogEntry.objects.filter(department=department)
+                                       .exclude(status=Status.WITHDRAWN).values_list("pk", "code")
+                                       if pk not in named)
     if dry_run:
         return _result(mode, ok=True, **counts)
 
@@ -685,17 +693,19 @@ def import_catalog(*, actor, file, filename: str, dry_run: bool, mode: str = CRE
             transaction.set_rollback(True)
             errors.sort(key=lambda e: (e["row"], _ORDER.get(e["column"], len(_ORDER))))
             return refused(errors)
-        changes = counts if mode == UPSERT else {"created": counts["created"]}
+        changes = ({key: len(n) if isinstance(n, list) else n for key, n in counts.items()} if mode == UPSERT
+                   else {"created": counts["created"]})
         audit.record("catalog.catalogentry.import", audit.Target("catalog.catalogentry", "", (filename or "")[:200]),
                      changes=changes, actor=actor)
     return _result(mode, ok=True, **counts)
 
 
 def _result(mode: str, *, ok: bool, errors: list[dict] = (), created: int = 0, updated: int = 0,
-            unchanged: int = 0) -> dict:
+            unchanged: int = 0, not_in_file: list[str] = ()) -> dict:
     """The import's answer; a refused file counts nothing. Create mode keeps its original shape."""
     if mode == UPSERT:
-        return {"ok": ok, "created": created, "updated": updated, "unchanged": unchanged, "errors": list(errors)}
+        return {"ok": ok, "created": created, "updated": updated, "unchanged": unchanged,
+                "not_in_file": list(not_in_file), "errors": list(errors)}
     return {"ok": ok, "created": created, "errors": list(errors)}
 
 

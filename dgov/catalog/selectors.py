@@ -170,10 +170,22 @@ def _counts_by_index(queryset) -> dict[str, Counter]:
     return counts
 
 
+#: the SQLite covering index of the facet columns (migration 0005; on PostgreSQL, 0004)
+FACET_INDEX = "catalog_entry_facet_cover"
+_FOREIGN_KEYS = {"department", "classification", "region"}
+
+
 def _counts_in_one_pass(queryset) -> dict[str, Counter]:
     """Every facet in one statement over the filtered rows, which the database finds once (through
-    the search index, or the filters' indexes): GROUPING SETS on PostgreSQL; elsewhere a common
-    table expression that SQLite materialises once, with one GROUP BY per facet over it."""
+    the search index, or the filters' indexes).
+
+    PostgreSQL: GROUP BY GROUPING SETS, one group per facet value. SQLite: one `group_concat` per
+    facet column, counted here. Grouping there (a common table expression materialised once, one
+    GROUP BY per facet) sorted the rows seven times; the concatenated columns cost a single pass.
+    SQLite reads the columns from the covering index (named with INDEXED BY: its planner would
+    read each matching id's table row, whose facet columns often sit on overflow pages behind the
+    summary). Both took the facets of a query matching 38 % of 100 000 entries from about 85 ms to
+    about 40 ms (bench/README.md, "Catalog search")."""
     counts: dict[str, Counter] = {field: Counter() for field, _column in _COUNTED}
     inner = queryset.order_by().values(*(column for _field, column in _COUNTED))
     try:
@@ -185,20 +197,25 @@ def _counts_in_one_pass(queryset) -> dict[str, Counter]:
     if connection.vendor == "postgresql":
         statement = (f"SELECT {', '.join(quoted)}, COUNT(*) FROM ({sql}) AS facet_rows "
                      f"GROUP BY GROUPING SETS ({', '.join(f'({q})' for q in quoted)})")
-    else:
-        statement = f"WITH facet_rows AS ({sql}) " + " UNION ALL ".join(
-            f"SELECT {i}, {q}, COUNT(*) FROM facet_rows GROUP BY {q}" for i, q in enumerate(quoted))
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    for row in rows:
-        if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            rows = cursor.fetchall()
+        for row in rows:
             # Each row groups one facet: its column is the only one set (facet columns are never null).
             index = next(i for i, value in enumerate(row[:-1]) if value is not None)
-            value, n = row[index], row[-1]
-        else:
-            index, value, n = row
-        counts[_COUNTED[index][0]][value] += n
+            counts[_COUNTED[index][0]][row[index]] += row[-1]
+        return counts
+    table = connection.ops.quote_name(CatalogEntry._meta.db_table)
+    # The outer FROM is the statement's first (the select list names plain columns only).
+    sql = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {FACET_INDEX}", 1)
+    statement = f"SELECT {', '.join(f'group_concat({q})' for q in quoted)} FROM ({sql})"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    for (field, _column), joined in zip(_COUNTED, row, strict=True):
+        # Facet values are ids and choice slugs: never null, never holding a comma.
+        values = joined.split(",") if joined else []
+        counts[field] = Counter(map(int, values) if field in _FOREIGN_KEYS else values)
     return counts
 
 

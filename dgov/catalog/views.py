@@ -62,6 +62,9 @@ from dgov.catalog.tables import (
     catalog_type_label,
 )
 from dgov.core import audit
+from dgov.core.charts import bars as _bars
+from dgov.core.charts import donut as _donut
+from dgov.core.charts import stack as _stack
 from dgov.core.errors import DgovError, NotFound, PermissionDenied, ValidationError
 from dgov.core.forms import apply_error
 from dgov.core.importexport import export_response, xlsx_response
@@ -742,36 +745,6 @@ DRILLDOWNS = {
     "sensitive": (gettext_lazy("Entries holding sensitive personal data"),
                   lambda: statistics.personal_q(PersonalDataClass.SENSITIVE)),
 }
-
-
-def _bars(rows: list[dict]) -> list[dict]:
-    """Each row with `width`: its count as a share of the largest, in percent (for an SVG bar)."""
-    peak = max((r["count"] for r in rows), default=0) or 1
-    return [{**r, "width": f"{100 * r['count'] / peak:.2f}"} for r in rows]
-
-
-def _donut(shares: list[dict]) -> list[dict]:
-    """Each share with the stroke-dasharray and stroke-dashoffset of its arc on a circle whose
-    circumference is 100, starting at the top and going clockwise. The arcs follow the counts, not
-    the rounded percentages, so that they close the circle."""
-    out, done = [], 0.0
-    total = sum(share["count"] for share in shares)
-    for n, share in enumerate(shares, start=1):
-        part = 100 * share["count"] / total if total else 0.0
-        out.append({**share, "series": n, "dash": f"{part:.2f} {100 - part:.2f}", "offset": f"{(25 - done) % 100:.2f}"})
-        done += part
-    return out
-
-
-def _stack(parts: list[tuple], total: int) -> list[dict]:
-    """Segments of one horizontal bar: (label, count, series) → x and width in percent."""
-    out, x = [], 0.0
-    for label, count, series in parts:
-        width = 100 * count / total if total else 0
-        out.append({"label": label, "count": count, "series": series, "x": f"{x:.2f}", "width": f"{width:.2f}",
-                    "percent": round(width, 1)})
-        x += width
-    return out
 
 
 class StatisticsView(CrudView):

@@ -16,6 +16,7 @@ from dgov.census.schemas import (
     CampaignIn,
     CampaignOut,
     CampaignPatch,
+    ReopenIn,
     ReturnIn,
     UploadOut,
 )
@@ -104,6 +105,16 @@ router.post(f"{CAMPAIGN}/open", response={200: CampaignOut, **WRITE_ERRORS}, ope
 router.post(f"{CAMPAIGN}/close", response={200: CampaignOut, **WRITE_ERRORS}, operation_id="close_census_campaign",
             summary="Close an open campaign", description="No more uploads are taken.")(
     _campaign_step(services.close_campaign))
+
+
+@router.post(f"{CAMPAIGN}/reopen", response={200: CampaignOut, **WRITE_ERRORS}, operation_id="reopen_census_campaign",
+             summary="Reopen a closed campaign until a new due date")
+def reopen_campaign(request, campaign_id: int, payload: ReopenIn):
+    """The departments whose submission is still pending are notified of the new due date (today or later)."""
+    actor = actor_of(request)
+    campaign = services.reopen_campaign(actor=actor, campaign=selectors.campaign_for(actor, "change", campaign_id),
+                                        due_on=payload.due_on)
+    return _campaign(actor, campaign)
 
 
 # --- assignments --------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ class CensusConfig(AppConfig):
                     "census.change_censuscampaign", "census.view_censusassignment",
                     "census.review_censusassignment", "census.view_censusupload")
         register_action_labels(verbs={"assign": _("departments assigned"), "open": _("opened"),
-                                      "close": _("closed"), "accept": _("accepted"), "return": _("returned")})
+                                      "close": _("closed"), "reopen": _("reopened"), "accept": _("accepted"),
+                                      "return": _("returned")})
         nav.register("data", _("Data resource census"), "census:censuscampaign_list",
                      perm=(CensusCampaign, "view"), order=60)
         nav.register("data", _("Census assignments"), "census:censusassignment_list",

@@ -128,6 +128,9 @@ class CensusUpload(BaseModel):
     updated_count = models.PositiveIntegerField(_("entries updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("entries confirmed"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The department's entries in force that the file leaves out (codes): gone from the source
+    # system, to be withdrawn, or forgotten in the file.
+    not_in_file = models.JSONField(_("entries not in the file"), default=list, blank=True)
 
     scope = ScopeSpec(region="assignment__department__region", department="assignment__department")
 

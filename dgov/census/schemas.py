@@ -97,8 +97,14 @@ class UploadOut(Schema):
     updated: int = Field(..., alias="updated_count")
     unchanged: int = Field(..., alias="unchanged_count")
     errors: list[RowErrorOut]
+    not_in_file: list[str] = Field(..., description="Resource codes of the department's entries in force (not "
+                                                    "withdrawn) that the file leaves out.")
     uploaded_by: str | None = Field(None, alias="uploaded_by.username")
     created_at: dt.datetime
+
+
+class ReopenIn(Schema):
+    due_on: dt.date = Field(..., description="The new due date: today or later.")
 
 
 class ReturnIn(Schema):

@@ -80,6 +80,14 @@ def uploads(user, assignment: CensusAssignment):
     return CensusUpload.objects.restrict(user, "view").filter(assignment=assignment).select_related("uploaded_by")
 
 
+def left_out(user, upload: CensusUpload | None) -> list[CatalogEntry]:
+    """The entries in force that `upload` (a file that passed) left out, as `user` may see them."""
+    if upload is None or not upload.ok or not upload.not_in_file:
+        return []
+    return list(CatalogEntry.objects.restrict(user, "view").filter(code__in=upload.not_in_file[:1000])
+                .order_by("code").only("code", "name", "status"))
+
+
 def template_entries(user, assignment: CensusAssignment):
     """The department's catalog entries that `user` may see, as its pre-filled template lists them."""
     return (CatalogEntry.objects.restrict(user, "view").filter(department=assignment.department)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from dgov.catalog.importer import UPSERT, import_catalog
 from dgov.catalog.models import CatalogEntry
 from dgov.census.models import (
+    PENDING,
     AssignmentState,
     CampaignState,
     CensusAssignment,
@@ -107,17 +108,21 @@ def assign(*, actor, campaign: CensusCampaign, departments: list[Department]) ->
     return new
 
 
-def _move(actor, campaign: CensusCampaign, *, source: str, target: str, refusal: str) -> CensusCampaign:
-    """Lock the campaign, check the actor's scope and its state, and move it (audited as the
-    target's verb). Call inside a transaction."""
+def _move(actor, campaign: CensusCampaign, *, source: str, target: str, refusal: str, verb: str,
+          **changes) -> CensusCampaign:
+    """Lock the campaign, check the actor's scope and its state, and move it (audited as `verb`,
+    with `changes` of other fields). Call inside a transaction."""
     campaign = CensusCampaign.objects.select_for_update().get(pk=campaign.pk)
     require_in_scope(actor, "change", campaign)
     if campaign.state != source:
         raise Conflict(refusal % {"state": campaign.get_state_display()})
+    diff = {"state": [source, target]}
+    for field, value in changes.items():
+        diff[field] = [str(getattr(campaign, field)), str(value)]
+        setattr(campaign, field, value)
     campaign.state = target
-    campaign.save(update_fields=["state", "updated_at"])
-    verb = {CampaignState.OPEN: "open", CampaignState.CLOSED: "close"}[target]
-    audit.record(f"census.censuscampaign.{verb}", campaign, changes={"state": [source, target]}, actor=actor)
+    campaign.save(update_fields=["state", *changes, "updated_at"])
+    audit.record(f"census.censuscampaign.{verb}", campaign, changes=diff, actor=actor)
     return campaign
 
 
@@ -125,7 +130,7 @@ def open_campaign(*, actor, campaign: CensusCampaign) -> CensusCampaign:
     """Open a draft campaign: each assigned department's entry count is noted and its catalog
     editors are notified."""
     with transaction.atomic():
-        campaign = _move(actor, campaign, source=CampaignState.DRAFT, target=CampaignState.OPEN,
+        campaign = _move(actor, campaign, source=CampaignState.DRAFT, target=CampaignState.OPEN, verb="open",
                          refusal=_("Only a draft campaign can be opened; this one is “%(state)s”."))
         assignments = list(campaign.assignments.select_related("department"))
         if not assignments:
@@ -140,8 +145,22 @@ def open_campaign(*, actor, campaign: CensusCampaign) -> CensusCampaign:
 def close_campaign(*, actor, campaign: CensusCampaign) -> CensusCampaign:
     """Close an open campaign: it takes no more uploads."""
     with transaction.atomic():
-        return _move(actor, campaign, source=CampaignState.OPEN, target=CampaignState.CLOSED,
+        return _move(actor, campaign, source=CampaignState.OPEN, target=CampaignState.CLOSED, verb="close",
                      refusal=_("Only an open campaign can be closed; this one is “%(state)s”."))
+
+
+def reopen_campaign(*, actor, campaign: CensusCampaign, due_on) -> CensusCampaign:
+    """Open a closed campaign again until a new due date (today or later), for the departments
+    still missing: those whose submission is pending are notified of the new date."""
+    if due_on is None or due_on < timezone.localdate():
+        raise ValidationError(details={"due_on": [_("Give a new due date, today or later.")]})
+    with transaction.atomic():
+        campaign = _move(actor, campaign, source=CampaignState.CLOSED, target=CampaignState.OPEN, verb="reopen",
+                         due_on=due_on, refusal=_("Only a closed campaign can be reopened; this one is "
+                                                  "“%(state)s”."))
+        for assignment in campaign.assignments.filter(state__in=PENDING).select_related("department"):
+            _tell_opened(assignment)
+    return campaign
 
 
 # --- notifications ------------------------------------------------------------------------------
@@ -183,10 +202,11 @@ def upload(*, actor, assignment: CensusAssignment, data: bytes, filename: str, d
         record = CensusUpload.objects.create(
             assignment=assignment, uploaded_by=actor, filename=(filename or "")[:200], size=len(data),
             digest=sm3(data).hex(), dry_run=dry_run, ok=result["ok"], created_count=result["created"],
-            updated_count=result["updated"], unchanged_count=result["unchanged"], errors=result["errors"])
+            updated_count=result["updated"], unchanged_count=result["unchanged"], errors=result["errors"],
+            not_in_file=result["not_in_file"])
         audit.record("census.censusupload.create", record, actor=actor, changes={
             "filename": record.filename, "digest": record.digest, "dry_run": dry_run, "ok": record.ok,
-            "errors": record.error_count})
+            "errors": record.error_count, "not_in_file": len(record.not_in_file)})
         if result["ok"] and not dry_run:
             before = assignment.state
             assignment.state = AssignmentState.SUBMITTED

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from dgov.census import selectors, services
 from dgov.census.filtersets import AssignmentFilterSet
-from dgov.census.forms import AssignForm, CampaignForm, ReturnForm, UploadForm
+from dgov.census.forms import AssignForm, CampaignForm, ReopenForm, ReturnForm, UploadForm
 from dgov.census.models import AssignmentState, CampaignState, CensusAssignment, CensusCampaign
 from dgov.census.tables import AssignmentTable, CampaignTable, ProgressTable, UploadTable
 from dgov.core import audit
@@ -78,7 +78,7 @@ class CampaignDetailView(CrudView):
 
     template_name = "census/campaign_detail.html"
 
-    def get(self, request, key, assign_form=None, status=200):
+    def get(self, request, key, assign_form=None, reopen_form=None, status=200):
         user = request.user
         campaign = selectors.campaign_for(user, "view", key)
         state = request.GET.get("state", "")
@@ -93,13 +93,16 @@ class CampaignDetailView(CrudView):
                            overdue=overdue)
         query = request.GET.copy()
         query.pop("export", None)
-        manage = has_permission(user, CensusCampaign, "change") and campaign.state != CampaignState.CLOSED
+        may_change = has_permission(user, CensusCampaign, "change")
+        manage = may_change and campaign.state != CampaignState.CLOSED
+        reopen = may_change and campaign.state == CampaignState.CLOSED
         return render(request, self.template_name, self.context(
             object=campaign, progress=selectors.progress(user, campaign),
             table=ProgressTable(rows, sort=sort, detail_url=AssignmentViews.detail_url),
             state=state, overdue=request.GET.get("overdue", ""), states=AssignmentState.choices,
             query=query.urlencode(), can_manage=manage, can_edit=manage,
-            assign_form=assign_form or AssignForm()), status=status)
+            assign_form=assign_form or AssignForm(), can_reopen=reopen,
+            reopen_form=reopen_form or ReopenForm()), status=status)
 
     def post(self, request, key):
         campaign = selectors.campaign_for(request.user, "change", key)
@@ -111,6 +114,13 @@ class CampaignDetailView(CrudView):
             elif action == "close":
                 services.close_campaign(actor=request.user, campaign=campaign)
                 messages.success(request, _("The campaign is closed."))
+            elif action == "reopen":
+                form = ReopenForm(request.POST)
+                if not form.is_valid():
+                    return self.get(request, key, reopen_form=form, status=422)
+                services.reopen_campaign(actor=request.user, campaign=campaign, due_on=form.cleaned_data["due_on"])
+                messages.success(request, _("The campaign is open again; the departments still missing have been "
+                                            "notified."))
             elif action == "assign":
                 form = AssignForm(request.POST)
                 if not form.is_valid():
@@ -172,7 +182,10 @@ class AssignmentDetailView(CrudView):
                       and selectors.may(user, "upload", assignment))
         can_review = assignment.state == AssignmentState.SUBMITTED and selectors.may(user, "review", assignment)
         uploads = list(selectors.uploads(user, assignment)[:50])
-        ctx = {"object": assignment, "campaign": assignment.campaign, "can_upload": can_upload,
+        # the entries the file in hand (or else the last submitted one) leaves out
+        checked = extra.get("result") or next((u for u in uploads if u.ok and not u.dry_run), None)
+        ctx = {"left_out": selectors.left_out(user, checked), "left_out_of": checked,
+               "object": assignment, "campaign": assignment.campaign, "can_upload": can_upload,
                "can_review": can_review, "upload_form": UploadForm(), "return_form": ReturnForm(),
                "uploads": UploadTable(uploads), "upload_count": len(uploads),
                "campaign_url": CampaignViews.detail_url(assignment.campaign), **extra}

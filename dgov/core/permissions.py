@@ -105,6 +105,22 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(q)
 
 
+def retarget(q: Q, old: str, new: str) -> Q:
+    """`q` with every lookup on `old` moved to `new`: for objects with two parties (a requester and
+    a provider), whose `scope` names one party's fields, the same grant applied to the other's."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            out.children.append(retarget(child, old, new))
+            continue
+        key, value = child
+        if key == old or key.startswith(old + "__"):
+            key = new + key[len(old):]
+        out.children.append((key, value))
+    return out
+
+
 def require_permission(user, model, action: str) -> None:
     """403 unless the user holds `action` on `model` in some scope."""
     if not has_permission(user, model, action):

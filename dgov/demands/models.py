@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from dgov.catalog.models import CatalogEntry, SharingMethod
 from dgov.core.models import BaseModel
-from dgov.core.permissions import RestrictedQuerySet, ScopeSpec, scope_q
+from dgov.core.permissions import RestrictedQuerySet, ScopeSpec, retarget, scope_q
 from dgov.orgs.models import Department
 
 REQUESTER, PROVIDER = "department", "provider"
@@ -35,21 +35,6 @@ class State(models.TextChoices):
     CONFIRMED = "confirmed", _("confirmed by the provider")
     FULFILLED = "fulfilled", _("fulfilled")
     REJECTED = "rejected", _("rejected")
-
-
-def retarget(q: Q, old: str, new: str) -> Q:
-    """`q` with every lookup on `old` (the requester's department) moved to `new` (the provider)."""
-    out = Q()
-    out.connector, out.negated = q.connector, q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            out.children.append(retarget(child, old, new))
-            continue
-        key, value = child
-        if key == old or key.startswith(old + "__"):
-            key = new + key[len(old):]
-        out.children.append((key, value))
-    return out
 
 
 class DemandQuerySet(RestrictedQuerySet):

@@ -585,16 +585,46 @@ def random_data(*, actor, count: int) -> bytes:
 
 
 # --- the platform's own keys ----------------------------------------------------------------------
+def _platform_department():
+    from dgov.orgs.models import Department
+
+    department = Department.objects.filter(code=SYSTEM_KEY_DEPARTMENT).first() or \
+        Department.objects.filter(parent__isnull=True).order_by("code").first()
+    if department is None:
+        raise RuntimeError("the department list is not loaded yet")
+    return department
+
+
+def ensure_platform_sm2_key(name: str, description: str) -> bool:
+    """Create an app's own SM2 platform key (random, version 1) once, as the system keys are made:
+    owned by the big-data bureau, `is_system`, so it cannot be used or exported through the key
+    service's API. True when it was created now."""
+    with transaction.atomic():
+        if Key.objects.filter(name=name).exists():
+            return False
+        key = Key.objects.create(name=name, type=KeyType.SM2, department=_platform_department(), is_system=True,
+                                 description=description)
+        _add_version(key, 1, _new_material(KeyType.SM2))
+        audit.record("kms.key.create", key, changes={"type": [None, key.type], "system": [None, True]})
+    return True
+
+
+def platform_key_state(name: str, description: str) -> KeyState:
+    """The state of an app's SM2 platform key, created on first use."""
+    state = key_state(name)
+    if state is None:
+        ensure_platform_sm2_key(name, description)
+        state = key_state(name)
+    return state
+
+
 def ensure_system_keys() -> int:
     """Store the platform's system keys (dgov.crypto.keys.SYSTEM_KEYS) with version 1 derived from
     the master key, as the platform has used it until now. Idempotent; returns how many were created.
     Written directly, then audited once they all exist (the audit chain itself uses one of them)."""
-    from dgov.orgs.models import Department
-
     created = []
     with transaction.atomic():
-        department = Department.objects.filter(code=SYSTEM_KEY_DEPARTMENT).first() or \
-            Department.objects.filter(parent__isnull=True).order_by("code").first()
+        department = _platform_department()
         for name, (key_type, _purpose, _length) in SYSTEM_KEYS.items():
             if Key.objects.filter(name=name).exists():
                 continue

@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "dgov.duties",
     "dgov.demands",
     "dgov.census",
+    "dgov.aggregation",
+    "dgov.sharing",
+    "dgov.exchange",
+    "dgov.federation",
+    "dgov.fileexchange",
     "dgov.portal",
     "dgov.workbench",
 ]
@@ -212,6 +217,29 @@ DGOV_AUDIT_HEAD_FILE = Path(env_str("DGOV_AUDIT_HEAD_FILE", str(DATA_DIR / "audi
 # --- data catalog --------------------------------------------------------------------------
 # Data supply-demand list (供需对接清单): the provider answers a data demand within this many working days.
 DGOV_DEMAND_REPLY_WORKING_DAYS = max(1, env_int("DGOV_DEMAND_REPLY_WORKING_DAYS", 10))
+# Data aggregation (数据归集): the platform's data store, a database separate from the application's own
+# (SQLAlchemy URL; PostgreSQL in production), and the only directory SQLite source databases may be in.
+DGOV_DATASTORE_URL = env_str("DGOV_DATASTORE_URL", f"sqlite:///{DATA_DIR / 'datastore.sqlite3'}")
+DGOV_SOURCE_SQLITE_DIR = Path(env_str("DGOV_SOURCE_SQLITE_DIR", str(DATA_DIR / "sources")))
+# Sharing requests (共享申请): working days for the provider's and then the big-data centre's decision on a
+# conditional request (《政务数据共享条例》 sets time limits; see dgov/sharing/services.py), and a grant's
+# daily quota and calls per minute when the provider sets none.
+DGOV_SHARING_PROVIDER_WORKING_DAYS = max(1, env_int("DGOV_SHARING_PROVIDER_WORKING_DAYS", 10))
+DGOV_SHARING_CENTRE_WORKING_DAYS = max(1, env_int("DGOV_SHARING_CENTRE_WORKING_DAYS", 5))
+DGOV_SHARING_DEFAULT_DAILY_QUOTA = max(1, env_int("DGOV_SHARING_DEFAULT_DAILY_QUOTA", 10000))
+DGOV_SHARING_DEFAULT_RATE_LIMIT = max(1, env_int("DGOV_SHARING_DEFAULT_RATE_LIMIT", 60))
+# File exchange (文件交换): where packages are kept, how long, and the largest one (rows, bytes).
+DGOV_FILEEXCHANGE_DIR = Path(env_str("DGOV_FILEEXCHANGE_DIR", str(DATA_DIR / "packages")))
+DGOV_FILEEXCHANGE_DAYS = max(1, env_int("DGOV_FILEEXCHANGE_DAYS", 7))
+DGOV_FILEEXCHANGE_MAX_ROWS = max(1, env_int("DGOV_FILEEXCHANGE_MAX_ROWS", 1_000_000))
+DGOV_FILEEXCHANGE_MAX_BYTES = max(1, env_int("DGOV_FILEEXCHANGE_MAX_BYTES", 256 * 1024 * 1024))
+# The gateway (/exchange/v1/): how far a signed request's timestamp may be from the server's clock (seconds).
+DGOV_EXCHANGE_TIMESTAMP_WINDOW = max(30, env_int("DGOV_EXCHANGE_TIMESTAMP_WINDOW", 300))
+# Federation (节点级联): this node's code (the region code: 360000 province, 360600 city…), name and
+# the base URL its peers reach it at (docs/federation.md).
+DGOV_NODE_CODE = env_str("DGOV_NODE_CODE", "360600")
+DGOV_NODE_NAME = env_str("DGOV_NODE_NAME", "鹰潭市")
+DGOV_NODE_URL = env_str("DGOV_NODE_URL", "http://127.0.0.1:8000")
 
 # --- notifications --------------------------------------------------------------------------
 # Only the local outbox exists here; an SMS or e-mail gateway plugs in behind the same interface.

@@ -14,6 +14,8 @@ NINJA_DEFAULT_THROTTLE_RATES = {"login": "100000/min"}
 DGOV_AUDIT_HEAD_FILE = Path(tempfile.mkdtemp(prefix="dgov-test-audit-")) / "audit-head.json"
 
 DGOV_CACHE_DIR = DGOV_AUDIT_HEAD_FILE.parent / "cache"
+# The data store too, one per test process (dgov.aggregation.testing swaps in PostgreSQL on PostgreSQL).
+DGOV_DATASTORE_URL = f"sqlite:///{DGOV_AUDIT_HEAD_FILE.parent / 'datastore.sqlite3'}"
 
 # Tests that need no database may run before the test database (and `dgov init`) exists.
 DGOV_MASTER_KEY_AUTOCREATE = True

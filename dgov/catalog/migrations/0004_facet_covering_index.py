@@ -1,7 +1,6 @@
 """PostgreSQL: an index of the entries' ids that carries every facet column (INCLUDE), so a search's
 facets are counted by merging the matching ids with it, without reading the table (bench/README.md,
-"Catalog search"). SQLite has no covering indexes and needs none (its rowid is the id): nothing is
-done there."""
+"Catalog search"). SQLite gets its own form of it in 0005."""
 
 from django.db import migrations
 

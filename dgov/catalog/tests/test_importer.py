@@ -340,10 +340,10 @@ def test_prefilled_template_round_trips_unchanged(yujiang):
 
     result = _upsert(yujiang["editor"], data, yujiang["department"])
 
-    assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 2, "errors": []}
+    assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 2, "not_in_file": [], "errors": []}
     assert EntryVersion.objects.count() == versions
     assert AuditEntry.objects.filter(action="catalog.catalogentry.import").get().changes == {
-        "created": 0, "updated": 0, "unchanged": 2}
+        "created": 0, "updated": 0, "unchanged": 2, "not_in_file": 0}
 
 
 def test_one_edited_row_is_one_update_with_a_version_and_a_new_row_is_created(yujiang):
@@ -355,11 +355,11 @@ def test_one_edited_row_is_one_update_with_a_version_and_a_new_row_is_created(yu
     data = _save_sheet([*rows, new])
 
     assert _upsert(yujiang["editor"], data, yujiang["department"], dry_run=True) == {
-        "ok": True, "created": 1, "updated": 1, "unchanged": 1, "errors": []}
+        "ok": True, "created": 1, "updated": 1, "unchanged": 1, "not_in_file": [], "errors": []}
     assert CatalogEntry.objects.count() == 3
     result = _upsert(yujiang["editor"], data, yujiang["department"])
 
-    assert result == {"ok": True, "created": 1, "updated": 1, "unchanged": 1, "errors": []}
+    assert result == {"ok": True, "created": 1, "updated": 1, "unchanged": 1, "not_in_file": [], "errors": []}
     draft.refresh_from_db()
     assert draft.record_count == 3500 and draft.version == 2
     assert draft.versions.first().reason == "2026年数据资源普查"
@@ -471,7 +471,7 @@ def test_upsert_columns_left_out_of_the_file_keep_the_stored_values(yujiang):
 
     result = _upsert(yujiang["editor"], _save_sheet(rows), yujiang["department"])
 
-    assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 2, "errors": []}
+    assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 2, "not_in_file": [], "errors": []}
     draft = CatalogEntry.objects.get(pk=yujiang["draft"].pk)
     assert draft.source_system == "=低保系统" and str(draft.data_updated_on) == "2025-12-31"
     assert draft.related_codes == ["101000000/000001", "101000000/000002"] and draft.version == 1

@@ -105,6 +105,27 @@ class TestCloseCampaign(ApiContract):
                     unauthorised=cast["editor"], bad_url=f"{BASE}/campaigns/x/close")
 
 
+class TestReopenCampaign(ApiContract):
+    test_out_of_scope = None  # as above
+
+    @pytest.fixture
+    def case(self, cast):
+        services.close_campaign(actor=cast["reviewer"], campaign=cast["campaign"])
+        return Case(method="post", url=f"{BASE}/campaigns/{cast['campaign'].pk}/reopen", authorised=cast["reviewer"],
+                    unauthorised=cast["editor"], payload={"due_on": "2099-12-31"},
+                    bad_payload={"due_on": "2000-01-01"})
+
+
+def test_reopening_sets_the_new_due_date(cast):
+    services.close_campaign(actor=cast["reviewer"], campaign=cast["campaign"])
+    client = api_client(cast["reviewer"])
+    body = call(client, "post", f"{BASE}/campaigns/{cast['campaign'].pk}/reopen", {"due_on": "2099-12-31"}).json()
+    assert (body["state"], body["due_on"]) == ("open", "2099-12-31")
+    assert_error(call(client, "post", f"{BASE}/campaigns/{cast['campaign'].pk}/reopen", {"due_on": "2099-12-31"}),
+                 409)
+    assert_error(call(client, "post", f"{BASE}/campaigns/{cast['campaign'].pk}/reopen", {}), 422)
+
+
 # --- assignments ----------------------------------------------------------------------------------
 class TestListAssignments(ApiContract):
     test_out_of_scope = None  # a list: see test_a_department_lists_only_its_own_assignments

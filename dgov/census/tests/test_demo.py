@@ -57,5 +57,6 @@ def test_every_demo_departments_prefilled_template_imports_back_unchanged(db):
             "classification", "department").prefetch_related("items")
         result = import_catalog(actor=actor, file=template_xlsx(entries), filename="t.xlsx", dry_run=True,
                                 mode="upsert", department=department)
-        assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": entries.count(), "errors": []}, (
+        assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": entries.count(), "not_in_file": [],
+                          "errors": []}, (
             department.name, result["errors"][:3])

@@ -78,6 +78,28 @@ def test_the_campaign_life_cycle(setup):
             year=2027, name="x", opens_on=dt.date(2027, 1, 1), due_on=dt.date(2027, 2, 1)))
 
 
+def test_a_closed_campaign_reopens_until_a_new_due_date_and_tells_the_departments_still_missing(setup):
+    reviewer, campaign = setup["reviewer"], setup["campaign"]
+    services.upload(actor=setup["editor"], assignment=setup["mine"], data=xlsx(template_rows(setup["mine"])),
+                    filename="a.xlsx", dry_run=False)
+    services.close_campaign(actor=reviewer, campaign=campaign)
+    with pytest.raises(ValidationError) as exc:
+        services.reopen_campaign(actor=reviewer, campaign=campaign, due_on=dt.date(2000, 1, 1))
+    assert "due_on" in exc.value.details
+    with pytest.raises(PermissionDenied):
+        services.reopen_campaign(actor=setup["editor"], campaign=campaign, due_on=dt.date(2099, 12, 31))
+    sent = OutboxMessage.objects.count()
+    campaign = services.reopen_campaign(actor=reviewer, campaign=campaign, due_on=dt.date(2099, 12, 31))
+    assert (campaign.state, campaign.due_on) == ("open", dt.date(2099, 12, 31))
+    entry = audited("census.censuscampaign.reopen")
+    assert entry.changes["state"] == ["closed", "open"] and entry.changes["due_on"][1] == "2099-12-31"
+    # 余江 has submitted: only 贵溪's editor is told of the new date
+    told = list(OutboxMessage.objects.order_by("pk")[sent:])
+    assert [m.recipient for m in told] == [setup["guixi_editor"].username] and "2099-12-31" in told[0].body
+    with pytest.raises(Conflict):
+        services.reopen_campaign(actor=reviewer, campaign=campaign, due_on=dt.date(2099, 12, 31))
+
+
 def test_due_date_before_opening_is_refused(setup):
     with pytest.raises(ValidationError) as exc:
         services.campaign_save(actor=setup["reviewer"], campaign=CensusCampaign(
@@ -151,6 +173,25 @@ def test_upload_with_a_bad_row_writes_nothing_keeps_the_errors_then_the_fixed_fi
     assert (mine.state, mine.created, mine.updated, mine.confirmed, mine.entries_after) == ("submitted", 1, 1, 1, 3)
     assert CatalogEntry.objects.get(pk=setup["draft"].pk).record_count == 42
     assert list(selectors.uploads(editor, mine)) == [done, dry, upload]
+
+
+def test_an_upload_names_the_entries_in_force_it_leaves_out(setup):
+    """A file without the rows of some of the department's entries still passes (the census
+    confirms what is there), but names the entries in force it left out; withdrawn ones are not."""
+    mine, editor = setup["mine"], setup["editor"]
+    withdrawn = make_entry(name="已撤销的资源", status="withdrawn")
+    rows = [r for r in template_rows(mine) if r[0] != setup["published"].code]
+    rows = [r for r in rows if r[0] != withdrawn.code]
+    dry = services.upload(actor=editor, assignment=mine, data=xlsx(rows), filename="普查.xlsx", dry_run=True)
+    assert dry.ok and dry.not_in_file == [setup["published"].code]
+    assert [e.code for e in selectors.left_out(editor, dry)] == [setup["published"].code]
+    assert audited("census.censusupload.create").changes["not_in_file"] == 1
+
+    whole = services.upload(actor=editor, assignment=mine, data=xlsx(template_rows(mine)), filename="全部.xlsx",
+                            dry_run=True)
+    assert whole.ok and whole.not_in_file == [] and selectors.left_out(editor, whole) == []
+    # another department's reader sees none of them
+    assert selectors.left_out(setup["guixi_editor"], dry) == []
 
 
 def test_uploads_are_refused_out_of_scope_when_closed_or_accepted(setup):

@@ -88,6 +88,14 @@ def test_the_centre_creates_assigns_and_opens_a_campaign(cast):
     assert zh("Only a draft campaign can be opened; this one is “%(state)s”.") % {"state": zh("in progress")} in \
         response.content.decode()
     assert signed_in(cast["editor"]).post(url, {"action": "close"}).status_code == 403
+    client.post(url, {"action": "close"})
+    html = client.get(url).content.decode()
+    assert "census-reopen" in html and zh("Reopen the campaign") in html
+    response = client.post(url, {"action": "reopen", "due_on": ""})
+    assert response.status_code == 422 and "census-reopen" in response.content.decode()
+    client.post(url, {"action": "reopen", "due_on": "2099-12-31"})
+    campaign.refresh_from_db()
+    assert (campaign.state, str(campaign.due_on)) == ("open", "2099-12-31")
 
 
 def test_upload_errors_by_row_and_column_in_chinese_then_submit(cast):
@@ -117,6 +125,24 @@ def test_upload_errors_by_row_and_column_in_chinese_then_submit(cast):
     assert (mine.state, mine.created, mine.confirmed) == ("submitted", 1, 1)
     html = client.get(page(mine)).content.decode()
     assert html.count("a.xlsx") == 2 and html.count("普查.xlsx") == 1  # the upload history
+
+
+def test_the_page_lists_the_entries_in_force_the_file_leaves_out(cast):
+    published = make_entry(name="婚姻登记信息", status="published")
+    client = signed_in(cast["editor"])
+    rows = [r for r in template_rows(cast["mine"]) if r[0] != published.code]
+    response = client.post(page(cast["mine"]), {"action": "upload", "dry_run": "on",
+                                                "file": SimpleUploadedFile("少一行.xlsx", xlsx(rows))})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "census-left-out" in html and published.code in html and "婚姻登记信息" in html
+    assert zh("The census confirms what the department holds: withdraw the entries whose data no longer exists, "
+              "or put their rows back in the file.") in html
+    client.post(page(cast["mine"]), {"action": "upload", "file": SimpleUploadedFile("少一行.xlsx", xlsx(rows))})
+    assert published.code in client.get(page(cast["mine"])).content.decode()  # the submitted file's, kept
+    whole = SimpleUploadedFile("全部.xlsx", xlsx(template_rows(cast["mine"])))
+    html = client.post(page(cast["mine"]), {"action": "upload", "dry_run": "on", "file": whole}).content.decode()
+    assert "census-left-out" not in html
 
 
 def test_the_centre_returns_with_a_reason_and_accepts(cast):
