@@ -19,7 +19,7 @@ COUNTED_TABLES = [
     "orgs_region", "orgs_department", "orgs_managementarea", "orgs_managementarea_townships",
     "calendars_calendarday", "accounts_role", "accounts_role_permissions", "accounts_user",
     "accounts_roleassignment", "accounts_naturalperson", "accounts_enterprise", "accounts_enterpriseagent",
-    "accounts_totpdevice", "auth_permission", "django_content_type",
+    "accounts_totpdevice", "auth_permission", "django_content_type", "accounts_application",
 ]
 
 

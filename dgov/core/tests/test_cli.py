@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 from dgov import cli
 from dgov.core.tests.conftest import DGOV, dgov_env, run_dgov
 
-SUBCOMMANDS = ["init", "serve", "demo", "createadmin", "token", "totp", "audit", "kms", "check", "manage"]
+SUBCOMMANDS = ["init", "serve", "demo", "createadmin", "token", "totp", "audit", "exchange-log", "node", "sync", "kms",
+               "aggregate", "check", "manage"]
 DEMO_KEYS = {"username", "password", "kind", "role", "region_code", "department"}
 TWO_FACTOR_ACCOUNTS = {"admin", "auditor", "yuehu_admin", "yujiang_admin", "guixi_admin", "data_centre"}
 
@@ -65,7 +66,10 @@ def test_init_demo_twice_creates_no_duplicates(demo_install):
     assert counts["orgs_region"] == 602 and counts["orgs_department"] == 137
     assert counts["orgs_managementarea"] == 3 and counts["accounts_role"] >= 6
     assert counts["calendars_calendarday"] >= 108
-    assert counts["accounts_user"] == len(json.loads(demo_install.accounts_after_second))
+    # every demo login, and the service account of each demo application (which has no password)
+    assert counts["accounts_application"] >= 1
+    assert counts["accounts_user"] == len(json.loads(demo_install.accounts_after_second)) + \
+        counts["accounts_application"]
 
 
 def test_demo_accounts_file(demo_install):

@@ -217,8 +217,19 @@ def test_a_department_counts_only_the_requests_it_made_or_received(requests, edi
     assert sharing(officer(GUIXI_HRSS))["provider"]["decided"] == 0
 
 
-def test_auditors_see_the_calls_but_the_requests_only_with_their_permission(requests, world):
-    assert statistics.statistics(world.auditor, statistics.parse_filters(world.auditor))["requests"] is None
+def test_auditors_see_the_calls_and_the_requests_but_a_reader_without_the_permission_no_requests(requests, world):
+    figures = statistics.statistics(world.auditor, statistics.parse_filters(world.auditor))
+    assert figures["requests"] is not None and "by_status" in figures["requests"]  # auditors read requests
+    from django.contrib.auth.models import Permission
+
+    from dgov.accounts.models import Role
+
+    log_reader = Role.objects.create(code="exchange_log_reader", name="交换日志查阅")
+    log_reader.permissions.add(Permission.objects.get(content_type__app_label="exchange",
+                                                      codename="view_exchangelogentry"))
+    reader = make_user(roles=[("exchange_log_reader", "all", None)])
+    figures = statistics.statistics(reader, statistics.parse_filters(reader))
+    assert figures["calls"]["total"] == 0 and figures["requests"] is None
 
 
 def test_the_working_day_counter_agrees_with_the_calendar():
@@ -310,7 +321,7 @@ def test_the_page_shows_a_department_its_own_and_refuses_the_others(calls, edito
     assert signed_in(world.official).get(PAGE).status_code == 403
     assert signed_in(world.citizen).get(PAGE).status_code == 403
     auditor = signed_in(world.auditor).get(PAGE).content.decode()
-    assert 'data-figure="calls">9<' in auditor and 'id="chart-approval"' not in auditor
+    assert 'data-figure="calls">9<' in auditor and 'id="chart-approval"' in auditor  # auditors read requests
 
 
 def test_a_bad_range_on_the_page_is_shown_in_chinese(calls, reviewer):
