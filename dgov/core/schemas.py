@@ -54,3 +54,22 @@ class AuditFilter(FilterSchema):
     request_id: str | None = Field(None, max_length=64)
     since: Annotated[InputDateTime | None, FilterLookup("occurred_at__gte")] = None
     until: Annotated[InputDateTime | None, FilterLookup("occurred_at__lt")] = None
+
+
+class HistoryEventOut(Schema):
+    """One step of a record's history (its `…Event` rows: `_event_history.html` shows the same);
+    a subclass adds the record's state field."""
+
+    action: str
+    actor: str | None = None
+    department: str | None = None
+    text: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor.username if obj.actor_id else None
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.department.code if obj.department_id else None

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from dgov.catalog.models import SharingMethod, SharingType
+from dgov.core import schemas as core_schemas
 from dgov.demands.models import State
 from dgov.demands.services import FIELD_MAX, FIELDS_MAX, TEXT_MAX
 
@@ -114,23 +115,10 @@ class SuggestionOut(Schema):
     refusal: list[str] = Field(..., description="Why it cannot be shared (不予共享, the data negative list).")
 
 
-class EventOut(Schema):
-    action: str
+class DemandEventOut(core_schemas.HistoryEventOut):
     state: str
-    actor: str | None = None
-    department: str | None = None
-    text: str
-    created_at: datetime
-
-    @staticmethod
-    def resolve_actor(obj):
-        return obj.actor.username if obj.actor_id else None
-
-    @staticmethod
-    def resolve_department(obj):
-        return obj.department.code if obj.department_id else None
 
 
 class DemandDetailOut(DemandOut):
-    events: list[EventOut]
+    events: list[DemandEventOut]
     suggestions: list[SuggestionOut]

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dgov.orgs.models import Department, DepartmentKind, Region, RegionLevel
@@ -33,3 +34,41 @@ class DepartmentFilterSet(django_filters.FilterSet):
 
     def filter_within(self, qs, name, value):
         return qs.filter(region__path__startswith=value.path)
+
+
+class TwoPartyFilterSet(django_filters.FilterSet):
+    """The filters of a list of records between two departments (a requester or consumer in
+    `department`, a provider in `provider`): text, overdue, the reader's department's side and either
+    department. A subclass declares its status filter, its `role` choices and Meta, and names the
+    selector that applies the filters (the API applies the same one) as `narrow`."""
+
+    narrow = None  # staticmethod(selectors.filter_…)(qs, user, **filters)
+    q = django_filters.CharFilter(label=_("Search"), method="text")
+    overdue = django_filters.ChoiceFilter(label=_("Overdue"), method="by_overdue",
+                                          choices=[("true", _("overdue only")), ("false", _("not overdue"))])
+    department = django_filters.ModelChoiceFilter(label=_("Department"), queryset=Department.objects.none(),
+                                                  to_field_name="code", method="by_department")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In Meta.fields' order (the base's filters would come first), only the departments taking
+        # part in the records the user sees.
+        self.filters = {name: self.filters[name] for name in self._meta.fields}
+        seen = self.queryset.order_by()
+        self.filters["department"].queryset = Department.objects.filter(
+            Q(pk__in=seen.values("department")) | Q(pk__in=seen.values("provider"))).order_by("path")
+
+    def _narrow(self, qs, **filters):
+        return type(self).narrow(qs, self.request.user, **filters)
+
+    def text(self, qs, name, value):
+        return self._narrow(qs, q=value)
+
+    def by_overdue(self, qs, name, value):
+        return self._narrow(qs, overdue=value == "true")
+
+    def by_role(self, qs, name, value):
+        return self._narrow(qs, role=value)
+
+    def by_department(self, qs, name, value):
+        return self._narrow(qs, department=value.code)

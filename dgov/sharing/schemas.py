@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
+from dgov.core import schemas as core_schemas
 from dgov.sharing.models import GrantStatus, Status
 from dgov.sharing.services import (
     FILTERS_MAX,
@@ -71,21 +72,8 @@ class SharingProviderApproveIn(Schema):
     expires_on: date | None = Field(None, description="End the grant earlier than the requested period.")
 
 
-class SharingEventOut(Schema):
-    action: str
+class SharingEventOut(core_schemas.HistoryEventOut):
     status: str
-    actor: str | None = None
-    department: str | None = None
-    text: str
-    created_at: datetime
-
-    @staticmethod
-    def resolve_actor(obj):
-        return obj.actor.username if obj.actor_id else None
-
-    @staticmethod
-    def resolve_department(obj):
-        return obj.department.code if obj.department_id else None
 
 
 class SharingRequestOut(Schema):
