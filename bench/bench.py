@@ -19,20 +19,34 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime
 from pathlib import Path
+
+from common import (
+    BenchError,
+    cpu_model,
+    database_info,
+    http_get,
+    loadavg,
+    logger,
+    pg_recreate,
+    run_cmd,
+    run_wrk,
+    scrape_counters,
+    start_server,
+    stop_server,
+    tree_cpu_seconds,
+    venv_versions,
+    write_results,
+    wrk_report_lua,
+    wrk_version,
+)
 
 THROUGHPUT_TARGET = 0.60  # of the bare view's requests/s
 P99_TARGET_MS = 50.0
@@ -45,234 +59,42 @@ ENDPOINTS = [
      "region subtree: villages under Yingtan (360600), first page of 50, with count"),
 ]
 
-# wrk calls done() once at the end; print the figures as one JSON line that we can parse exactly.
-WRK_REPORT_LUA = r"""
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
-    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
-    '"latency_us": {"mean": %.1f, "stdev": %.1f, "p50": %d, "p75": %d, "p90": %d, "p99": %d, "max": %d}}\n',
-    summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout,
-    latency.mean, latency.stdev, latency:percentile(50), latency:percentile(75),
-    latency:percentile(90), latency:percentile(99), latency.max))
-end
-"""
+WRK_REPORT_LUA = wrk_report_lua((50, 75, 90, 99))
+# what a result records of each wrk run (common.run_wrk measures more)
+WRK_FIELDS = ("requests", "seconds", "rps", "errors", "latency_ms", "wrk_output")
 
 
-class BenchError(Exception):
-    pass
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"bench: {message}\n")
-    sys.stderr.flush()
+log = logger("bench")
 
 
 # --- machine ----------------------------------------------------------------------------------
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def wrk_version() -> str:
-    out = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
-    text = (out.stdout + out.stderr).strip().splitlines()
-    return text[0] if text else "unknown"
-
-
 def machine_info(venv_python: Path) -> dict:
-    python = subprocess.run([str(venv_python), "-c", "import sys, django; "
-                             "print(sys.version.split()[0], django.get_version())"],
-                            capture_output=True, text=True, check=True).stdout.split()
+    python, django = venv_versions(venv_python, "django")
     return {
         "hostname": platform.node(),
         "nproc": os.cpu_count(),
         "cpu_model": cpu_model(),
         "kernel": platform.release(),
-        "python": python[0],
-        "django": python[1],
+        "python": python,
+        "django": django,
         "wrk": wrk_version(),
-        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        "loadavg_before": loadavg(),
     }
 
 
-# --- database ---------------------------------------------------------------------------------
-
-def reset_postgres(url: str) -> None:
-    """Drop and re-create the PostgreSQL database in `url`: each run starts from a fresh data
-    directory (so a fresh master key), and data encrypted under another key cannot be reused."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name:
-        raise BenchError(f"refusing to drop database {name!r}: the benchmark drops and re-creates its "
-                         "database, so DGOV_DATABASE_URL must name a dedicated one with 'bench' in its name")
-    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def database_info(venv_python: Path, env: dict) -> dict:
-    code = "\n".join([
-        "import json, django",
-        "django.setup()",
-        "from django.db import connection",
-        "with connection.cursor() as c:",
-        "    c.execute('select sqlite_version()' if connection.vendor == 'sqlite' else 'show server_version')",
-        "    version = c.fetchone()[0]",
-        "s = connection.settings_dict",
-        "print(json.dumps({'vendor': connection.vendor, 'version': version,",
-        "                  'name': str(s['NAME']).rsplit('/', 1)[-1], 'conn_max_age': s.get('CONN_MAX_AGE')}))",
-    ])
-    out = subprocess.run([str(venv_python), "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "dgov.settings.base"},
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise BenchError(f"cannot read the database settings:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-# --- server -----------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_dgov(dgov: Path, args: list[str], env: dict, logfile: Path) -> str:
-    with logfile.open("a") as err:
-        out = subprocess.run([str(dgov), *args], env=env, stdout=subprocess.PIPE, stderr=err, text=True)
-    if out.returncode:
-        raise BenchError(f"`dgov {' '.join(args)}` failed (exit {out.returncode}); see {logfile}")
-    return out.stdout
-
-
-def http_get(url: str, token: str | None = None, timeout: float = 10) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def wait_ready(proc: subprocess.Popen, base: str, logfile: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"dgov serve exited with {proc.returncode}:\n{tail(logfile)}")
-        try:
-            status, _ = http_get(base + "/readyz", timeout=2)
-            if status == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:  # wait on the server: returns at once if it dies
-            proc.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            pass
-    raise BenchError(f"dgov serve was not ready within {timeout:.0f} s:\n{tail(logfile)}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # the server runs in its own session: master and workers
-    try:
-        proc.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU time of `root` and its descendants (Linux /proc), in seconds."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            text = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) "
-        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-        children.setdefault(ppid, []).append(int(entry))
-        stats[int(entry)] = (utime + stime) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-def scrape_counters(base: str) -> dict[str, float]:
-    """Totals of the server's request and database-query counters (all workers)."""
-    status, body = http_get(base + "/metrics")
-    if status != 200:
-        return {}
-    totals = {"requests": 0.0, "queries": 0.0}
-    for line in body.decode().splitlines():
-        if line.startswith("dgov_http_requests_total{"):
-            totals["requests"] += float(line.rsplit(" ", 1)[1])
-        elif line.startswith("dgov_db_queries_total{"):
-            totals["queries"] += float(line.rsplit(" ", 1)[1])
-    return totals
+def bearer(token: str | None) -> dict:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 # --- load -------------------------------------------------------------------------------------
-
-def run_wrk(url: str, token: str | None, *, seconds: int, connections: int, threads: int, lua: Path) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-           "-s", str(lua)]
-    if token:
-        cmd += ["-H", f"Authorization: Bearer {token}"]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True)
-    if out.returncode:
-        raise BenchError(f"wrk failed ({out.returncode}): {out.stderr.strip()}")
-    match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
-    if not match:
-        raise BenchError(f"no figures in wrk's output:\n{out.stdout}")
-    data = json.loads(match.group(1))
-    seconds_run = data["duration_us"] / 1e6
-    lat = data["latency_us"]
-    return {
-        "requests": data["requests"],
-        "seconds": round(seconds_run, 3),
-        "rps": round(data["requests"] / seconds_run, 1),
-        "errors": data["errors"],
-        "latency_ms": {k: round(v / 1000, 2) for k, v in lat.items()},
-        "wrk_output": out.stdout.replace(match.group(0), "").strip(),
-    }
-
 
 def check_responses(base: str, token: str) -> dict[str, dict]:
     """One request per endpoint before the load: each must answer 200 with the expected content,
     so that the benchmark never measures error responses."""
     found = {}
     for name, path, auth, _ in ENDPOINTS:
-        status, body = http_get(base + path, token if auth else None)
+        status, body = http_get(base + path, bearer(token if auth else None))
         if status != 200:
             raise BenchError(f"GET {path} answered {status}: {body[:300]!r}")
         data = json.loads(body)
@@ -415,26 +237,15 @@ def main(argv=None) -> int:
         db_url = env.get("DGOV_DATABASE_URL", "")
         if db_url.startswith(("postgres://", "postgresql://")):
             log(f"re-creating the PostgreSQL database {urllib.parse.urlsplit(db_url).path.lstrip('/')}")
-            reset_postgres(db_url)
+            pg_recreate(db_url, source="DGOV_DATABASE_URL")
         log(f"data directory {workdir / 'data'}; dgov init --demo")
-        run_dgov(dgov, ["init", "--demo"], env, setup_log)
-        database = database_info(venv_bin / "python", env)
-        token = run_dgov(dgov, ["token", "create", "official"], env, setup_log).strip().splitlines()[-1]
+        run_cmd([str(dgov), "init", "--demo"], env, setup_log)
+        database = database_info(venv_bin / "python", {**env, "DJANGO_SETTINGS_MODULE": "dgov.settings.base"})
+        token = run_cmd([str(dgov), "token", "create", "official"], env, setup_log).strip().splitlines()[-1]
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-        if args.workers:
-            serve += ["--workers", str(args.workers)]
-        if args.threads:
-            serve += ["--threads", str(args.threads)]
-        log(f"dgov {' '.join(serve)} ({database['vendor']})")
-        with server_log.open("w") as out:
-            proc = subprocess.Popen([str(dgov), *serve], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        wait_ready(proc, base, server_log)
-        served = re.search(r"with (\d+) workers × (\d+) threads", server_log.read_text(errors="replace"))
-        workers, threads = (int(served.group(1)), int(served.group(2))) if served else (args.workers, args.threads)
+        proc, base, workers, threads = start_server(
+            dgov, env, server_log, workers=args.workers, threads=args.threads,
+            announce=lambda command: log(f"{command} ({database['vendor']})"))
         responses = check_responses(base, token)
 
         lua = workdir / "report.lua"
@@ -442,14 +253,15 @@ def main(argv=None) -> int:
         load = {"connections": args.connections, "threads": args.wrk_threads, "lua": lua}
         for name, path, auth, _ in ENDPOINTS:
             log(f"warm-up {name} ({args.warmup} s)")
-            run_wrk(base + path, token if auth else None, seconds=args.warmup, **load)
+            run_wrk(base + path, headers=bearer(token if auth else None), seconds=args.warmup, **load)
         rounds = []
         for number in range(1, args.rounds + 1):
             figures = {}
             for name, path, auth, _ in ENDPOINTS:
                 log(f"round {number}/{args.rounds}: {name} ({args.duration} s at {args.connections} connections)")
                 before, cpu_before = scrape_counters(base), tree_cpu_seconds(proc.pid)
-                figures[name] = run_wrk(base + path, token if auth else None, seconds=args.duration, **load)
+                run = run_wrk(base + path, headers=bearer(token if auth else None), seconds=args.duration, **load)
+                figures[name] = {k: run[k] for k in WRK_FIELDS}
                 cpu_after, after = tree_cpu_seconds(proc.pid), scrape_counters(base)
                 figures[name]["server_cpu_ms_per_request"] = round(
                     (cpu_after - cpu_before) * 1000 / max(figures[name]["requests"], 1), 3)
@@ -458,7 +270,7 @@ def main(argv=None) -> int:
                     figures[name]["queries_per_request"] = round(
                         (after["queries"] - before["queries"]) / served_requests, 2)
             rounds.append(figures)
-        machine["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+        machine["loadavg_after"] = loadavg()
         stop_server(proc)
         log("in-process cost per request (Python calls, queries, CPU)")
         inprocess = measure_inprocess(venv_bin / "python", env, token)
@@ -494,16 +306,11 @@ def main(argv=None) -> int:
                    for r in rounds],
         "wrk_output": {name: rounds[-1][name]["wrk_output"] for name, *_ in ENDPOINTS},
     }
-    results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = started.strftime("%Y-%m-%d-%H%M%S")
-    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    (results_dir / "latest.json").write_text(text)
-    (results_dir / f"latest-{database['vendor']}.json").write_text(text)
-    (results_dir / f"{stamp}-{database['vendor']}.json").write_text(text)
+    stem = f"{started.strftime('%Y-%m-%d-%H%M%S')}-{database['vendor']}"
     md = markdown(result)
-    (results_dir / f"{stamp}-{database['vendor']}.md").write_text(md)
+    write_results(results_dir, stem, result, md, latest=("latest.json", f"latest-{database['vendor']}.json"))
     sys.stdout.write(md)
-    log(f"results written to {results_dir}/{stamp}-{database['vendor']}.{{json,md}} and latest.json")
+    log(f"results written to {results_dir}/{stem}.{{json,md}} and latest.json")
     return 0 if result["targets_met"] else 1
 
 

@@ -44,19 +44,39 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common.py
+from common import (  # noqa: E402
+    BenchError,
+    busy_cpus,
+    cpu_model,
+    cpu_stat,
+    cpus_usable,
+    django_setup,
+    figure,
+    file_digest,
+    loadavg,
+    logger,
+    memory_gb,
+    num,
+    pg_database,
+    pg_recreate,
+    run_cmd,
+    run_worker,
+    venv_versions,
+    worker_env,
+    write_results,
+)
 
 TARGET_MS = 100.0
 PAGE = 20
 SEED = 20261127
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dgov_bench_catalog"
-FORBIDDEN_DBS = {"dgov", "test_dgov", "postgres", "template0", "template1"}
 
 # name, q, filters ({facet field: symbolic value}, resolved against the generated data), typical?, what
 QUERIES = [
@@ -346,13 +366,7 @@ SOURCE_SYSTEMS = ["业务管理系统", "一体化政务服务平台", "省级�
                   "网格化管理平台"]
 
 
-class BenchError(Exception):
-    pass
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"bench/catalog: {message}\n")
-    sys.stderr.flush()
+log = logger("bench/catalog")
 
 
 def weighted(rng: random.Random, pairs):
@@ -836,8 +850,7 @@ def measure(run_search, repeat: int, like_repeat: int, warmup: int, run_warm=Non
                 t = time.perf_counter()
                 run_warm(q, filters)
                 w_samples.append((time.perf_counter() - t) * 1000)
-        busy = (round((stat1[0] - stat0[0]) / os.sysconf("SC_CLK_TCK") / (t1 - t0), 2)
-                if stat0 and stat1 else None)
+        busy = busy_cpus(stat0, stat1, t1 - t0)
         s, lk = stats_ms(s_samples), stats_ms(l_samples)
         results.append({
             "name": name, "q": q, "filters": filters, "typical": typical, "what": what, "check": check,
@@ -855,47 +868,20 @@ def measure(run_search, repeat: int, like_repeat: int, warmup: int, run_warm=Non
     return results
 
 
-def cpu_stat() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all CPUs, from /proc/stat."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    except (OSError, ValueError, IndexError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    total = sum(fields[:8])
-    return total - idle, total
-
-
-def file_digest(path: Path) -> str:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError:
-        return "missing"
-
-
 def worker(args) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dgov.settings.base")
-    sys.path.insert(0, str(args.repo))
-    import django
-
-    django.setup()
+    out: dict = django_setup(args.repo)
     from django.db import connection
 
     from dgov.catalog.models import CatalogEntry
 
-    out: dict = {"vendor": connection.vendor}
-    with connection.cursor() as c:
-        c.execute("SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version")
-        out["version"] = c.fetchone()[0]
-        if connection.vendor == "postgresql":
-            settings = {}
+    if connection.vendor == "postgresql":
+        settings = {}
+        with connection.cursor() as c:
             for name in ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit",
                          "max_parallel_workers_per_gather"):
                 c.execute(f"SHOW {name}")
                 settings[name] = c.fetchone()[0]
-            out["settings"] = settings
+        out["settings"] = settings
     existing = CatalogEntry.objects.count()
     if existing and args.reuse:
         log(f"reusing the {existing} entries already generated")
@@ -951,55 +937,11 @@ def worker(args) -> int:
 
 # --- the run (orchestrator) -----------------------------------------------------------------------
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine_info(python: Path) -> dict:
-    code = "import django, sys; print(sys.version.split()[0], django.__version__)"
-    versions = subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.split()
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        affinity = None
-    try:
-        mem_gb = round(int(Path("/proc/meminfo").read_text().split()[1]) / 1e6, 1)
-    except (OSError, ValueError, IndexError):
-        mem_gb = None
-    return {"cpu_model": cpu_model(), "nproc": os.cpu_count(), "cpus_usable": affinity, "memory_gb": mem_gb,
-            "kernel": platform.release(), "python": versions[0] if versions else "?",
-            "django": versions[1] if len(versions) > 1 else "?",
-            "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
-
-
-def pg_database(url: str) -> str:
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    if not name or name in FORBIDDEN_DBS or "bench" not in name:
-        raise BenchError(f"refusing to use database {name!r}: the benchmark drops and re-creates its database, so "
-                         "--postgres-url must name a dedicated one with 'bench' in its name (not dgov or test_dgov)")
-    return name
-
-
-def pg_admin(url: str, *, create: bool) -> None:
-    """Drop the benchmark's own PostgreSQL database, and create it again when `create`."""
-    import psycopg
-    from psycopg import sql
-
-    name = pg_database(url)
-    admin = urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if create:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        raise BenchError(f"PostgreSQL at {urllib.parse.urlsplit(admin).netloc}: {exc}") from exc
+    python_version, django = venv_versions(python, "django")
+    return {"cpu_model": cpu_model(), "nproc": os.cpu_count(), "cpus_usable": cpus_usable(),
+            "memory_gb": memory_gb(kib_per_gb=1e6), "kernel": platform.release(), "python": python_version,
+            "django": django, "loadavg_before": loadavg()}
 
 
 def run_database(db: str, args, repo: Path) -> dict:
@@ -1009,22 +951,16 @@ def run_database(db: str, args, repo: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / "data"
     reuse = keep_dir and (data / "bench-generation.json").exists()
-    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "DGOV_DATABASE_URL")}
-    env.update({"DGOV_DATA_DIR": str(data), "DGOV_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "dgov.settings.base"})
-    if db == "postgresql":
-        env["DGOV_DATABASE_URL"] = args.postgres_url
+    env = worker_env(data, args.postgres_url if db == "postgresql" else None)
     started = datetime.now(UTC)
     try:
         if not reuse and db == "postgresql":
             log(f"re-creating the PostgreSQL database {pg_database(args.postgres_url)}")
-            pg_admin(args.postgres_url, create=True)
+            pg_recreate(args.postgres_url, create=True)
         # Reusing data: init again all the same, to apply migrations added since it was generated.
         log(f"{db}: data directory {data}; dgov init --no-static (migrations, reference data)")
-        with (workdir / "setup.log").open("a") as err:
-            done = subprocess.run([str(repo / ".venv" / "bin" / "dgov"), "init", "--no-static"], env=env,
-                                  stdout=err, stderr=subprocess.STDOUT)
-        if done.returncode:
-            raise BenchError(f"dgov init failed (exit {done.returncode}); see {workdir / 'setup.log'}")
+        run_cmd([str(repo / ".venv" / "bin" / "dgov"), "init", "--no-static"], env, workdir / "setup.log",
+                stdout_to_log=True)
         out_file = workdir / "worker.json"
         cmd = [str(python), str(Path(__file__).resolve()), "--worker", "--repo", str(repo), "--out", str(out_file),
                "--entries", str(args.entries), "--repeat", str(args.repeat), "--like-repeat", str(args.like_repeat),
@@ -1036,19 +972,13 @@ def run_database(db: str, args, repo: Path) -> dict:
                 cmd += [f"--{option.replace('_', '-')}", value]
         if reuse:
             cmd.append("--reuse")
-        done = subprocess.run(cmd, env=env)
-        if not out_file.exists():
-            raise BenchError(f"the {db} worker failed (exit {done.returncode})")
-        result = json.loads(out_file.read_text())
-        result["started"] = started.strftime("%Y-%m-%d %H:%M:%S UTC")
-        result["worker_exit"] = done.returncode
-        return result
+        return run_worker(cmd, env, out_file, db=db, started=started)
     finally:
         if not keep_dir and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
             if db == "postgresql":
                 try:
-                    pg_admin(args.postgres_url, create=False)
+                    pg_recreate(args.postgres_url, create=False)
                 except Exception as exc:  # noqa: BLE001  (report and go on: the figures are what matters)
                     log(f"could not drop {pg_database(args.postgres_url)}: {exc}")
         else:
@@ -1070,16 +1000,6 @@ def summarise(result: dict) -> dict:
             "search_p50_all_typical": pct(pooled, 50), "like_p95_all_typical": pct(pooled_like, 95),
             "worst_typical_p95": max((q["search"]["p95"] for q in typical), default=None),
             "failed": failed, "check_problems": checks, "met": bool(typical) and not failed and not checks}
-
-
-def ms(v) -> str:
-    if v is None:
-        return "–"
-    return f"{v:,.0f}".replace(",", " ") if v >= 100 else f"{v:.1f}"
-
-
-def num(v) -> str:
-    return f"{v:,}".replace(",", " ")
 
 
 def statement_label(sql: str) -> str:
@@ -1141,15 +1061,15 @@ def markdown(report: dict) -> str:
             check = "" if q["check"]["ok"] else " ⚠"
             speedup = f"{q['speedup_p50']}×" if q["q"] else f"{q['speedup_p50']}× (no text: same SQL)"
             out.append(f"| {q['name']} | {num(q['check']['search_count'])} / {num(q['check']['like_count'])}{check} | "
-                       f"{ms(q['search']['p50'])} | {ms(q['search']['p95'])} | {ms(q['search']['max'])} | "
-                       f"{q['search_queries']} | {ms(q['like'].get('p50'))} | {ms(q['like'].get('p95'))} | "
-                       f"{speedup} | {verdict} | {ms(q.get('warm', {}).get('p50'))} | "
-                       f"{ms(q.get('warm', {}).get('p95'))} | "
+                       f"{figure(q['search']['p50'])} | {figure(q['search']['p95'])} | {figure(q['search']['max'])} | "
+                       f"{q['search_queries']} | {figure(q['like'].get('p50'))} | {figure(q['like'].get('p95'))} | "
+                       f"{speedup} | {verdict} | {figure(q.get('warm', {}).get('p50'))} | "
+                       f"{figure(q.get('warm', {}).get('p95'))} | "
                        f"{q['search_cpu_share']} | {q['machine_busy_cpus']} |")
         verdict = "Target met" if s["met"] else "Target missed"
         out += ["", f"All {s['typical_queries']} typical queries pooled: search p50 "
-                f"{ms(s['search_p50_all_typical'])} ms, p95 {ms(s['search_p95_all_typical'])} ms (LIKE p95 "
-                f"{ms(s['like_p95_all_typical'])} ms); worst per-query p95 {ms(s['worst_typical_p95'])} ms. "
+                f"{figure(s['search_p50_all_typical'])} ms, p95 {figure(s['search_p95_all_typical'])} ms (LIKE p95 "
+                f"{figure(s['like_p95_all_typical'])} ms); worst per-query p95 {figure(s['worst_typical_p95'])} ms. "
                 f"**{verdict}**"
                 + (f": {', '.join(s['failed'])} over {TARGET_MS:.0f} ms" if s["failed"] else "")
                 + (f"; check problems: {'; '.join(s['check_problems'])}" if s["check_problems"] else "") + ".", ""]
@@ -1245,15 +1165,11 @@ def main(argv=None) -> int:
     except BenchError as exc:
         log(f"FAILED: {exc}")
         return 2
-    machine["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    machine["loadavg_after"] = loadavg()
     md = markdown(report)
     sys.stdout.write(md)
     stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
-    results_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report, indent=1, ensure_ascii=False) + "\n"
-    (results_dir / f"{stamp}.json").write_text(text)
-    (results_dir / f"{stamp}.md").write_text(md)
-    (results_dir / "latest.json").write_text(text)
+    write_results(results_dir, stamp, report, md, indent=1)
     log(f"results written to {results_dir}/{stamp}.{{json,md}} and latest.json")
     if failed_run:
         return 2

@@ -37,18 +37,30 @@ backend or openssl missing, a correctness check failed). Standard library plus d
 
 import argparse
 import functools
-import json
 import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common.py
+from common import (  # noqa: E402
+    BenchError,
+    busy_cpus,
+    cpu_stat,
+    cpus_usable,
+    figure,
+    loadavg,
+    logger,
+    measure,
+    median,
+    write_results,
+)
 
 TARGET = 0.50  # native backend / OpenSSL
 BUFFER_BYTES = 16384  # openssl speed's largest default block size
@@ -69,13 +81,7 @@ MEASUREMENTS = [
 GROUPS = ["sm2", "sm3", "sm4-cbc", "sm4-gcm"]  # one `openssl speed` run each; sm2 gives two figures
 
 
-class BenchError(Exception):
-    pass
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"bench/crypto: {message}\n")
-    sys.stderr.flush()
+log = logger("bench/crypto")
 
 
 # --- machine ----------------------------------------------------------------------------------
@@ -99,25 +105,6 @@ def cpuinfo() -> dict:
     return info
 
 
-def loadavg() -> list[float]:
-    try:
-        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
-    except (OSError, ValueError):
-        return []
-
-
-def cpu_stat() -> tuple[int, int, int] | None:
-    """(busy, total, steal) jiffies of all CPUs, from /proc/stat."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    except (OSError, ValueError, IndexError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    steal = fields[7] if len(fields) > 7 else 0
-    total = sum(fields[:8])
-    return total - idle, total, steal
-
-
 def run_text(cmd: list[str]) -> str:
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
@@ -131,15 +118,11 @@ def machine_info(openssl: str, backends_info: dict) -> dict:
     from cryptography.hazmat.backends.openssl import backend as crypto_openssl
 
     cpu = cpuinfo()
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        affinity = None
     return {
         "cpu_model": cpu["model"],
         "cpu_flags": cpu["flags"],
         "nproc": os.cpu_count(),
-        "cpus_usable": affinity,
+        "cpus_usable": cpus_usable(),
         "kernel": platform.release(),
         "python": platform.python_version(),
         "openssl_system": run_text([openssl, "version"]),
@@ -253,30 +236,6 @@ def openssl_speed(openssl: str, algorithm: str, seconds: int) -> dict:
 
 # --- the library ------------------------------------------------------------------------------
 
-def measure(fn, seconds: float, nbytes: int | None) -> dict:
-    """Call fn() until `seconds` of wall-clock time have elapsed (at least once, after one warm-up
-    call); ops/s, or MB/s (10^6 bytes/s) when each call processes `nbytes`."""
-    fn()
-    perf, proc = time.perf_counter, time.process_time
-    n = 0
-    c0 = proc()
-    t0 = perf()
-    deadline = t0 + seconds
-    while True:
-        fn()
-        n += 1
-        t = perf()
-        if t >= deadline:
-            break
-    cpu = proc() - c0
-    wall = t - t0
-    scale = nbytes / 1e6 if nbytes else 1.0
-    return {
-        "ops": n, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "cpu_share": round(min(cpu / wall, 1.0), 3),
-        "rate": n * scale / wall, "rate_cpu": n * scale / cpu if cpu > 0 else None,
-    }
-
-
 class Library:
     """The facade's operations, bound to one backend (keys and inputs made under that backend)."""
 
@@ -382,11 +341,6 @@ def checks(openssl: str, native: "Library", python: "Library | None") -> list[di
 
 # --- summary and output -------------------------------------------------------------------------
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
 def _per_round(rounds: list[dict], side: str, name: str, key: str = "rate") -> list:
     return [r[side][name][key] for r in rounds if name in r.get(side, {})]
 
@@ -429,10 +383,8 @@ def summarise(rounds: list[dict], unsupported: dict) -> list[dict]:
 
 
 def fmt(value, unit) -> str:
-    if value is None:
-        return "–"
-    if unit == "ops/s":
-        return f"{value:,.0f}".replace(",", " ") if value >= 100 else f"{value:.1f}"
+    if value is None or unit == "ops/s":
+        return figure(value)
     return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
 
 
@@ -589,9 +541,8 @@ def main(argv=None) -> int:
                             rnd["native"][op] = libs["native"].run(op, args.seconds)
             stat1, t1 = cpu_stat(), time.perf_counter()
             if stat0 and stat1:
-                hz = os.sysconf("SC_CLK_TCK")
-                rnd["machine_busy_cpus"] = round((stat1[0] - stat0[0]) / hz / (t1 - t0), 2)
-                rnd["steal_s"] = round((stat1[2] - stat0[2]) / hz, 2)
+                rnd["machine_busy_cpus"] = busy_cpus(stat0, stat1, t1 - t0)
+                rnd["steal_s"] = round((stat1[2] - stat0[2]) / os.sysconf("SC_CLK_TCK"), 2)
             if "python" in libs:
                 for op, *_ in MEASUREMENTS:
                     log(f"round {i + 1}/{args.rounds}: python {op} ({args.python_seconds} s)")
@@ -628,11 +579,7 @@ def main(argv=None) -> int:
     md = markdown(result)
     print(md)
     stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
-    results_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    (results_dir / f"{stamp}.json").write_text(text)
-    (results_dir / f"{stamp}.md").write_text(md)
-    (results_dir / "latest.json").write_text(text)
+    write_results(results_dir, stamp, result, md)
     log(f"results written to {results_dir}/{stamp}.{{json,md}} and latest.json")
     if failed_checks:
         return 2

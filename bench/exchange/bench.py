@@ -26,22 +26,41 @@ import argparse
 import json
 import os
 import platform
-import re
-import resource
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common.py
+from common import (  # noqa: E402
+    BenchError,
+    cpu_model,
+    cpu_stat,
+    database_info,
+    file_digest,
+    http_get,
+    loadavg,
+    logger,
+    memory_gb,
+    pg_recreate,
+    run_cmd,
+    run_wrk,
+    scrape_counters,
+    start_server,
+    stop_server,
+    tail,
+    tree_cpu_seconds,
+    venv_versions,
+    write_results,
+    wrk_report_lua,
+    wrk_version,
+)
 
 HERE = Path(__file__).resolve().parent
 SITE = HERE / "site"
@@ -83,69 +102,26 @@ request = function()
   if i > n then i = 1 end  -- only when the pool ran out: the driver detects it and fails the phase
   return requests[i]
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
-    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
-    '"latency_us": {"mean": %.1f, "stdev": %.1f, "p50": %d, "p90": %d, "p95": %d, "p99": %d, "max": %d}}\n',
-    summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout,
-    latency.mean, latency.stdev, latency:percentile(50), latency:percentile(90),
-    latency:percentile(95), latency:percentile(99), latency.max))
-end
-"""
+""" + wrk_report_lua((50, 90, 95, 99))
 
 
-class BenchError(Exception):
-    pass
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"bench/exchange: {message}\n")
-    sys.stderr.flush()
+log = logger("bench/exchange")
 
 
 # --- machine ------------------------------------------------------------------------------------
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def memory_gb() -> float | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return None
-
-
 def machine_info(venv_python: Path) -> dict:
-    versions = subprocess.run([str(venv_python), "-c", "import sys, django, sqlalchemy; "
-                               "print(sys.version.split()[0], django.get_version(), sqlalchemy.__version__)"],
-                              capture_output=True, text=True, check=True).stdout.split()
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    python, django, sqlalchemy = venv_versions(venv_python, "django", "sqlalchemy")
     return {
         "hostname": platform.node(), "nproc": os.cpu_count(), "cpu_model": cpu_model(), "memory_gb": memory_gb(),
-        "kernel": platform.release(), "python": versions[0], "django": versions[1], "sqlalchemy": versions[2],
-        "wrk": ((wrk.stdout + wrk.stderr).strip().splitlines() or ["unknown"])[0],
-        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        "kernel": platform.release(), "python": python, "django": django, "sqlalchemy": sqlalchemy,
+        "wrk": wrk_version(), "loadavg_before": loadavg(),
     }
 
 
 def code_digest(repo: Path) -> dict:
     """Which code was measured: the commit, whether the tree had changes, and the sha256
     of the modules measured (the exchange app was under review while these runs were made)."""
-    import hashlib
-
     def git(*args):
         out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
         return out.stdout.strip() if out.returncode == 0 else ""
@@ -155,150 +131,14 @@ def code_digest(repo: Path) -> dict:
              "dgov/sharing/selectors.py"]
     return {"commit": git("rev-parse", "--short", "HEAD"),
             "dirty": bool(git("status", "--porcelain", "--", "dgov")),
-            "sha256": {f: hashlib.sha256((repo / f).read_bytes()).hexdigest()[:12] for f in files
-                       if (repo / f).exists()}}
+            "sha256": {f: file_digest(repo / f, 12) for f in files if (repo / f).exists()}}
 
 
 # --- databases ----------------------------------------------------------------------------------
 
 def recreate_pg(names: list[str], *, create: bool = True) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        for name in names:
-            assert name.startswith(PG_DATABASE), name  # never another database
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if create:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def database_info(venv_python: Path, env: dict) -> dict:
-    code = "\n".join([
-        "import json, django",
-        "django.setup()",
-        "from django.db import connection",
-        "from dgov.aggregation import datastore",
-        "with connection.cursor() as c:",
-        "    c.execute('select sqlite_version()' if connection.vendor == 'sqlite' else 'show server_version')",
-        "    version = c.fetchone()[0]",
-        "s = connection.settings_dict",
-        "print(json.dumps({'vendor': connection.vendor, 'version': version,",
-        "                  'name': str(s['NAME']).rsplit('/', 1)[-1], 'conn_max_age': s.get('CONN_MAX_AGE'),",
-        "                  'datastore': datastore.engine().dialect.name,",
-        "                  'cache': django.conf.settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}))",
-    ])
-    out = subprocess.run([str(venv_python), "-c", code], env=env, capture_output=True, text=True)
-    if out.returncode:
-        raise BenchError(f"cannot read the database settings:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-# --- server -------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_cmd(cmd: list[str], env: dict, logfile: Path) -> str:
-    with logfile.open("a") as err:
-        err.write(f"$ {' '.join(cmd)}\n")
-        err.flush()
-        out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
-    if out.returncode:
-        raise BenchError(f"`{' '.join(cmd)}` failed (exit {out.returncode}); see {logfile}:\n{tail(logfile)}")
-    return out.stdout
-
-
-def http_get(url: str, headers: dict | None = None, timeout: float = 10) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def wait_ready(proc: subprocess.Popen, base: str, logfile: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"dgov serve exited with {proc.returncode}:\n{tail(logfile)}")
-        try:
-            if http_get(base + "/readyz", timeout=2)[0] == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:
-            proc.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            pass
-    raise BenchError(f"dgov serve was not ready within {timeout:.0f} s:\n{tail(logfile)}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # the server runs in its own session: master and workers
-    try:
-        proc.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU time of `root` and its descendants (Linux /proc), in seconds."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            text = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2:].split()
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-def scrape_counters(base: str) -> dict[str, float]:
-    """Totals of the server's request and (Django ORM) query counters over all workers; the data
-    store's SQLAlchemy queries are not in them."""
-    status, body = http_get(base + "/metrics")
-    if status != 200:
-        return {}
-    totals = {"requests": 0.0, "queries": 0.0}
-    for line in body.decode().splitlines():
-        if line.startswith("dgov_http_requests_total{"):
-            totals["requests"] += float(line.rsplit(" ", 1)[1])
-        elif line.startswith("dgov_db_queries_total{"):
-            totals["queries"] += float(line.rsplit(" ", 1)[1])
-    return totals
-
-
-def busy_cpus() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    for name in names:
+        pg_recreate(f"{PG_SERVER}/{name}", create=create)
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -370,31 +210,6 @@ def check_answers(base: str, service: Service, name: str) -> dict:
     return {"query": query, "rows": expected, "gateway_bytes": len(body_g), "bare_bytes": len(body_b)}
 
 
-def run_wrk(base: str, pool: Path, service: Service, *, seconds: int, connections: int, threads: int,
-            lua: Path) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-           "-s", str(lua), base + "/", "--", str(pool), service.setup["app"], service.setup["key_id"], str(threads)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if out.returncode:
-        raise BenchError(f"wrk failed ({out.returncode}): {out.stderr.strip()}")
-    match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.M)
-    if not match:
-        raise BenchError(f"no figures in wrk's output:\n{out.stdout}\n{out.stderr}")
-    data = json.loads(match.group(1))
-    seconds_run = data["duration_us"] / 1e6
-    return {
-        "requests": data["requests"], "seconds": round(seconds_run, 3),
-        "rps": round(data["requests"] / seconds_run, 1),
-        "errors": data["errors"], "error_count": sum(data["errors"].values()),
-        "latency_ms": {k: round(v / 1000, 2) for k, v in data["latency_us"].items()},
-        "bytes_per_response": round(data["bytes"] / max(data["requests"], 1)),
-        "client_cpu_share": round((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-                                  / seconds_run, 3),
-    }
-
-
 # --- one database -------------------------------------------------------------------------------
 
 def run_database(args, db: str, repo: Path, machine: dict) -> dict:
@@ -421,24 +236,15 @@ def run_database(args, db: str, repo: Path, machine: dict) -> dict:
         log(f"{db}: {args.rows} rows into the demo data service, grant and credential")
         setup = json.loads(run_cmd([str(venv_bin / "python"), "-m", "exchange_bench.tool", "setup", str(args.rows)],
                                    site_env, setup_log).strip().splitlines()[-1])
-        database = database_info(venv_bin / "python", site_env)
+        database = database_info(
+            venv_bin / "python", site_env, imports=("from dgov.aggregation import datastore",),
+            extra={"datastore": "datastore.engine().dialect.name",
+                   "cache": "django.conf.settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]"})
         service = Service(setup)
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-        if args.workers:
-            serve += ["--workers", str(args.workers)]
-        if args.threads:
-            serve += ["--threads", str(args.threads)]
-        log(f"{db}: dgov {' '.join(serve)}")
-        with server_log.open("w") as out:
-            proc = subprocess.Popen([str(venv_bin / "dgov"), *serve], stdout=out, stderr=subprocess.STDOUT,
-                                    env={**site_env, "DGOV_BENCH_EXCHANGE_COLUMNS": ",".join(setup["columns"])},
-                                    start_new_session=True)
-        wait_ready(proc, base, server_log)
-        served = re.search(r"with (\d+) workers × (\d+) threads?", server_log.read_text(errors="replace"))
-        workers, threads = (int(served.group(1)), int(served.group(2))) if served else (args.workers, args.threads)
+        proc, base, workers, threads = start_server(
+            venv_bin / "dgov", {**site_env, "DGOV_BENCH_EXCHANGE_COLUMNS": ",".join(setup["columns"])}, server_log,
+            workers=args.workers, threads=args.threads, announce=lambda command: log(f"{db}: {command}"))
         answers = {name: check_answers(base, service, name) for name in args.queries}
 
         lua = workdir / "exchange.lua"
@@ -453,9 +259,11 @@ def run_database(args, db: str, repo: Path, machine: dict) -> dict:
             count = int(max(rates.get((name, side), 0), 800) * seconds * 2) + 4 * args.connections
             sign_s = service.write_pool(pool, side, service.query(name), count)
             counters0 = scrape_counters(base)
-            cpu0, busy0, started = tree_cpu_seconds(proc.pid), busy_cpus(), datetime.now(UTC)
-            figures = run_wrk(base, pool, service, seconds=seconds, **load)
-            ended, busy1, cpu1 = datetime.now(UTC), busy_cpus(), tree_cpu_seconds(proc.pid)
+            cpu0, busy0, started = tree_cpu_seconds(proc.pid), cpu_stat(), datetime.now(UTC)
+            figures = run_wrk(base + "/", seconds=seconds, **load, script_args=[
+                str(pool), service.setup["app"], service.setup["key_id"], str(args.wrk_threads)])
+            del figures["wrk_output"]
+            ended, busy1, cpu1 = datetime.now(UTC), cpu_stat(), tree_cpu_seconds(proc.pid)
             counters1 = scrape_counters(base)
             served = counters1.get("requests", 0) - counters0.get("requests", 0) - 1  # minus one scrape
             if counters0 and served > 0:
@@ -491,7 +299,7 @@ def run_database(args, db: str, repo: Path, machine: dict) -> dict:
                     log(f"{db}: round {number}/{args.rounds}: {name} {side} ({args.duration} s)")
                     figures[name][side] = phase(name, side, args.duration, label)
             rounds.append(figures)
-        machine_after = [round(x, 2) for x in os.getloadavg()]
+        machine_after = loadavg()
         stop_server(proc)
 
         log(f"{db}: exchange log rows per phase; dgov exchange-log verify")
@@ -666,7 +474,7 @@ def main(argv=None) -> int:
     except BenchError as exc:
         log(f"FAILED: {exc}")
         return 2
-    machine["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    machine["loadavg_after"] = loadavg()
     result = {
         "started_at": started.isoformat(timespec="seconds"),
         "target": {"throughput_vs_bare_min": THROUGHPUT_TARGET, "errors": 0},
@@ -677,13 +485,9 @@ def main(argv=None) -> int:
                    "note": args.note},
         "machine": machine, "code": code, "databases": results,
     }
-    results_dir.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
-    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    (results_dir / f"{stamp}.json").write_text(text)
-    (results_dir / "latest.json").write_text(text)
     md = markdown(result)
-    (results_dir / f"{stamp}.md").write_text(md)
+    write_results(results_dir, stamp, result, md)
     sys.stdout.write(md)
     log(f"results written to {results_dir}/{stamp}.{{json,md}} and latest.json")
     return 0 if result["targets_met"] else 1
