@@ -19,6 +19,7 @@ from dgov.exchange.api import statistics_router as exchange_statistics_router
 from dgov.federation import api as federation_api
 from dgov.fileexchange.api import router as file_packages_router
 from dgov.kms.api import router as crypto_router
+from dgov.licenses.api import router as licenses_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
 from dgov.sharing.api import grants_router as sharing_grants_router
 from dgov.sharing.api import requests_router as sharing_requests_router
@@ -63,3 +64,4 @@ api.add_router("/exchange/federation/subscriptions", federation_api.subscription
 api.add_router("/exchange/federation/publications", federation_api.publications_router)
 api.add_router("/exchange/federation/runs", federation_api.runs_router)
 api.add_router("/exchange/packages", file_packages_router)
+api.add_router("/licenses", licenses_router)

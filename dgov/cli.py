@@ -37,7 +37,7 @@ COMMANDS = {
                    "under the latest field key)"),
     "aggregate": ("aggregate", "data aggregation: `due` runs the scheduled load jobs (cron), `run JOB_ID [--file F]`, "
                                "`list`"),
-    "check": ("selfcheck", "deployment self-check (secret, keys, debug, database, migrations, crypto, CJK font, …)"),
+    "check": ("selfcheck", "deployment self-check (secret, keys, debug, database, migrations, crypto, font, …)"),
     "manage": (None, "run any Django management command, e.g. `dgov manage shell`"),
 }
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("dgov.exchange.urls")),
     path("", include("dgov.federation.urls")),
     path("", include("dgov.fileexchange.urls")),
+    path("", include("dgov.licenses.urls")),
     path("", include("dgov.core.urls")),
     path("workbench/", include("dgov.workbench.urls")),
     path("", include("dgov.portal.urls")),

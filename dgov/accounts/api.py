@@ -14,14 +14,17 @@ from dgov.accounts.schemas import (
     ApplicationPatch,
     ApplicationTokenIn,
     ApplicationTokenOut,
+    IdentityVerificationOut,
     MeOut,
     PersonalDataOut,
     RegisteredOut,
     RegisterIn,
     TokenIn,
     TokenOut,
+    UnverifyIdentityIn,
     UserFilter,
     UserOut,
+    VerifyIdentityIn,
 )
 from dgov.core.api import (
     READ_ERRORS,
@@ -131,6 +134,35 @@ def get_personal_data(request, user_id: int):
     """Unmasked personal data. Needs the personal-data permission in scope (or being the person);
     every call is audited."""
     return selectors.personal_data(actor_of(request), user_id)
+
+
+def _verification_out(subject, record) -> dict:
+    return {"user_id": subject.pk, "verified": record.verified, "verified_at": record.verified_at,
+            "verified_by": record.verified_by.username if record.verified_by else None,
+            "method": record.verification_method}
+
+
+@router.post("/users/{user_id}/verify-identity", response={200: IdentityVerificationOut, **WRITE_ERRORS},
+             operation_id="verify_user_identity")
+def verify_identity(request, user_id: int, payload: VerifyIdentityIn):
+    """Record the real-name verification (实名核验) of a citizen or enterprise account whose ID card or
+    business licence was checked. Needs the identity officer's verify permission in scope; audited,
+    and the person is told. 409 `already_verified`; 422 `no_identity` for officials and applications."""
+    actor = actor_of(request)
+    subject = selectors.user_get(actor, user_id)
+    record = services.verify_identity(actor=actor, subject=subject, method=payload.method, note=payload.note)
+    return _verification_out(subject, record)
+
+
+@router.post("/users/{user_id}/unverify-identity", response={200: IdentityVerificationOut, **WRITE_ERRORS},
+             operation_id="unverify_user_identity")
+def unverify_identity(request, user_id: int, payload: UnverifyIdentityIn):
+    """Withdraw a verification found to be wrong (`note`: why). The account then holds no licences
+    until verified again. 409 `not_verified`."""
+    actor = actor_of(request)
+    subject = selectors.user_get(actor, user_id)
+    record = services.unverify_identity(actor=actor, subject=subject, note=payload.note)
+    return _verification_out(subject, record)
 
 
 # --- applications: service accounts that call the API with tokens --------------------------------

@@ -22,9 +22,10 @@ from dgov.accounts.models import (
     RoleAssignment,
     TotpDevice,
     User,
+    VerificationMethod,
 )
-from dgov.accounts.validators import credit_code_check_char, id_number_check_char
 from dgov.core import audit
+from dgov.core.validators import credit_code_check_char, id_number_check_char
 from dgov.crypto.fields import blind_index
 from dgov.orgs.models import Department, Region
 
@@ -99,6 +100,14 @@ def _ensure_user(username, kind, region, department, name, post, secret_pw) -> U
     return user
 
 
+def _verified_as_demo(record) -> None:
+    """The demo citizen and enterprise count as verified (实名核验), marked as demo data."""
+    if not record.verified:
+        record.verified, record.verified_at, record.verified_by = True, timezone.now(), None
+        record.verification_method = VerificationMethod.DEMO
+        record.save(update_fields=["verified", "verified_at", "verified_by", "verification_method", "updated_at"])
+
+
 def load_demo() -> list[dict]:
     path = settings.DATA_DIR / "demo-accounts.json"
     known = _load_file(path)
@@ -130,8 +139,9 @@ def load_demo() -> list[dict]:
                 person = NaturalPerson.objects.filter(user=user).first()
                 id_number = prev.get("id_number") or (person.id_number if person else _id_number("360602"))
                 if person is None:
-                    NaturalPerson.objects.create(user=user, id_number=id_number,
-                                                 id_number_index=blind_index(id_number, "id_number"))
+                    person = NaturalPerson.objects.create(user=user, id_number=id_number,
+                                                          id_number_index=blind_index(id_number, "id_number"))
+                _verified_as_demo(person)
                 if not user.phone:
                     user.phone = "139" + "".join(secrets.choice(string.digits) for _ in range(8))
                     user.phone_index = blind_index(user.phone, "phone")
@@ -143,6 +153,7 @@ def load_demo() -> list[dict]:
                     enterprise = Enterprise.objects.create(
                         name=name + DEMO_MARK, credit_code=prev.get("credit_code") or _credit_code("360603"),
                         legal_representative="周建国" + DEMO_MARK, region=user.region, account=user, is_demo=True)
+                _verified_as_demo(enterprise)
                 entry["credit_code"] = enterprise.credit_code
             out.append(entry)
             known[username] = entry

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dgov.accounts.models import Application, Role, RoleAssignment, User, UserKind
+from dgov.accounts.models import Application, Role, RoleAssignment, User, UserKind, VerificationMethod
 from dgov.accounts.permissions import permission_label
-from dgov.accounts.validators import validate_credit_code, validate_id_number, validate_phone
+from dgov.core.validators import validate_credit_code, validate_id_number, validate_phone
 from dgov.orgs.models import Department, Region, RegionLevel
 from dgov.orgs.selectors import departments_for
 
@@ -218,6 +218,20 @@ class AgentForm(forms.Form):
     valid_until = forms.DateField(label=_("Valid until"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text=_("Leave empty for an authorisation without end date."))
+
+
+class VerifyIdentityForm(forms.Form):
+    """An identity officer records a real-name verification (实名核验)."""
+
+    method = forms.ChoiceField(label=_("Verification method"),
+                               choices=[(VerificationMethod.COUNTER.value, VerificationMethod.COUNTER.label)])
+    note = forms.CharField(label=_("Note"), max_length=200, required=False,
+                           help_text=_("E.g. the document checked and the service hall."))
+
+
+class UnverifyIdentityForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=200,
+                           help_text=_("Why the verification is withdrawn (recorded in the audit log)."))
 
 
 # --- applications -----------------------------------------------------------------------------

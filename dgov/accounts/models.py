@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
-from dgov.accounts.validators import mask_phone
 from dgov.core.models import BaseModel
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, RestrictedQuerySet, ScopeSpec
+from dgov.core.validators import mask_phone
 from dgov.crypto.fields import EncryptedTextField, register_blind_index
 from dgov.orgs.models import Department, Region
 
@@ -94,28 +94,74 @@ class User(AbstractBaseUser, PermissionsMixin):
         return mask_phone(self.phone) if self.phone else ""
 
 
-class NaturalPerson(BaseModel):
+class VerificationMethod(models.TextChoices):
+    """How an identity was verified (实名核验)."""
+
+    COUNTER = "counter", _("at a service hall counter (documents checked in person)")
+    DEMO = "demo", _("demo data")
+
+
+class IdentityVerification(models.Model):
+    """Real-name verification (实名核验) of a citizen's 身份证号 or an enterprise's credit code: until an
+    identity officer has checked the documents, what was typed at registration is only a claim, and
+    nothing that belongs to the holder of that number (licences) is shown. Changing the number clears it."""
+
+    verified = models.BooleanField(_("identity verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                                    editable=False, verbose_name=_("verified by"))
+    verification_method = models.CharField(_("verification method"), max_length=12, blank=True, editable=False,
+                                           choices=VerificationMethod.choices)
+
+    #: the field whose change clears the verification
+    identity_field = ""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        instance._loaded_identity = instance.__dict__.get(cls.identity_field)  # None when deferred
+        return instance
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_identity", None)
+        if loaded is not None and loaded != getattr(self, self.identity_field) and self.verified:
+            self.clear_verification()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "verified", "verified_at", "verified_by",
+                                           "verification_method"}
+        super().save(*args, **kwargs)
+        self._loaded_identity = getattr(self, self.identity_field)
+
+    def clear_verification(self) -> None:
+        self.verified, self.verified_at, self.verified_by, self.verification_method = False, None, None, ""
+
+
+class NaturalPerson(IdentityVerification, BaseModel):
     """A citizen's identity. The 身份证号 is stored only encrypted (SM4-GCM) and found through a
     keyed SM3 blind index; its plaintext never reaches the database."""
 
     user = models.OneToOneField(User, models.CASCADE, related_name="person", verbose_name=_("account"))
     id_number = EncryptedTextField(_("ID card number"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
-    verified = models.BooleanField(_("identity verified"), default=False)
 
+    identity_field = "id_number"
     scope = ScopeSpec(region="user__region", owner="user_id")
     audit_masked_fields = ("id_number", "id_number_index")
 
     class Meta:
         verbose_name = _("natural person")
         verbose_name_plural = _("natural persons")
-        permissions = [("view_personal_data_naturalperson", gettext_noop("Can view unmasked personal data"))]
+        permissions = [("view_personal_data_naturalperson", gettext_noop("Can view unmasked personal data")),
+                       ("verify_naturalperson", gettext_noop("Can verify a natural person's identity"))]
 
     def __str__(self):
         return self.user.display_name
 
 
-class Enterprise(BaseModel):
+class Enterprise(IdentityVerification, BaseModel):
     """A legal person with its 统一社会信用代码 (GB 32100). `account` is the enterprise's own
     login; agents act for it within their authorisation."""
 
@@ -128,12 +174,14 @@ class Enterprise(BaseModel):
                                    verbose_name=_("enterprise account"))
     is_demo = models.BooleanField(_("demo data"), default=False)
 
+    identity_field = "credit_code"
     scope = ScopeSpec(region="region", owner="account_id")
 
     class Meta:
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         ordering = ["name"]
+        permissions = [("verify_enterprise", gettext_noop("Can verify an enterprise's identity"))]
 
     def __str__(self):
         return self.name

@@ -67,9 +67,11 @@ BUILTIN_ROLES = {
     },
     "identity_officer": {
         "name": "实名核验员",
-        "description": "可在数据范围内查看未脱敏的个人信息（身份证号、手机号），每次查看均记入审计。",
+        "description": "可在数据范围内查看未脱敏的个人信息（身份证号、手机号），每次查看均记入审计；"
+                       "在政务服务大厅现场核对身份证或营业执照后，为自然人和法人账号办理实名核验或撤销核验。",
         "requires_2fa": True,
-        "perms": ["accounts.view_user", "accounts.view_naturalperson", "accounts.view_personal_data_naturalperson"],
+        "perms": ["accounts.view_user", "accounts.view_naturalperson", "accounts.view_personal_data_naturalperson",
+                  "accounts.view_enterprise", "accounts.verify_naturalperson", "accounts.verify_enterprise"],
     },
     "catalog_editor": {
         "name": "部门数据管理员",

@@ -89,6 +89,8 @@ class AgentForOut(Schema):
 class MeOut(UserOut):
     roles: list[RoleGrantOut]
     second_factor: bool
+    identity_verified: bool | None = Field(
+        None, description="Citizens and enterprises: whether the identity was verified (实名核验); else null.")
     id_number_masked: str | None = None
     enterprise: EnterpriseOut | None = None
     agent_for: list[AgentForOut] = []
@@ -99,6 +101,23 @@ class PersonalDataOut(Schema):
     real_name: str
     id_number: str | None
     phone: str
+
+
+class VerifyIdentityIn(Schema):
+    method: Literal["counter"] = Field(..., description="counter: documents checked in person at a service hall.")
+    note: str = Field("", max_length=200)
+
+
+class UnverifyIdentityIn(Schema):
+    note: str = Field(..., min_length=1, max_length=200, description="Why the verification is withdrawn.")
+
+
+class IdentityVerificationOut(Schema):
+    user_id: int
+    verified: bool
+    verified_at: datetime | None
+    verified_by: str | None = Field(None, description="username of the identity officer")
+    method: str = Field("", description="counter, demo, or empty when not verified")
 
 
 class UserFilter(FilterSchema):

@@ -1,9 +1,9 @@
 """Reads for identity. User-facing reads start from `restrict(user, action)`."""
 
 from dgov.accounts.models import EnterpriseAgent, NaturalPerson, RoleAssignment, TotpDevice, User
-from dgov.accounts.validators import mask_id_number
 from dgov.core import audit
 from dgov.core.permissions import get_scoped, has_permission, require_permission
+from dgov.core.validators import mask_id_number
 
 USER_RELATED = ("region", "department")
 
@@ -50,6 +50,7 @@ def me(user) -> dict:
         "roles": [{"role": a.role.code, "role_name": a.role.name, "scope_kind": a.scope_kind,
                    "region": a.region, "department": a.department} for a in assignments],
         "second_factor": requires_second_factor(user, assignments),
+        "identity_verified": person.verified if person else (enterprise.verified if enterprise else None),
         "id_number_masked": mask_id_number(person.id_number) if person else None,
         "enterprise": enterprise,
         "agent_for": [{"enterprise": a.enterprise, "valid_until": a.valid_until}

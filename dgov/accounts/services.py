@@ -34,15 +34,10 @@ from dgov.accounts.models import (
     TotpDevice,
     User,
     UserKind,
+    VerificationMethod,
 )
 from dgov.accounts.permissions import RoleScopeResolver, forget_grants
 from dgov.accounts.selectors import requires_second_factor
-from dgov.accounts.validators import (
-    normalize_phone,
-    validate_credit_code,
-    validate_id_number,
-    validate_phone,
-)
 from dgov.core import audit
 from dgov.core.audit import Target
 from dgov.core.cache import IDENTITY, ProcessCache
@@ -58,6 +53,12 @@ from dgov.core.errors import (
 from dgov.core.metrics import LOGINS
 from dgov.core.permissions import ALL, DEPARTMENT, OWN, REGION, require_in_scope
 from dgov.core.services import save_object
+from dgov.core.validators import (
+    normalize_phone,
+    validate_credit_code,
+    validate_id_number,
+    validate_phone,
+)
 from dgov.crypto.fields import blind_index
 from dgov.crypto.keys import purpose_key
 from dgov.crypto.primitives import hmac_sm3
@@ -444,6 +445,82 @@ def enterprise_agent_revoke(*, actor: User, link: EnterpriseAgent) -> None:
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at", "updated_at"])
             audit.record("accounts.enterpriseagent.revoke", link, actor=actor)
+
+
+# --- real-name verification (实名核验) ---------------------------------------------------------------
+
+#: the methods an identity officer may record (demo data is verified by the demo loader only)
+OFFICER_METHODS = (VerificationMethod.COUNTER,)
+
+
+def identity_record(user: User) -> NaturalPerson | Enterprise | None:
+    """The identity a citizen or enterprise account claims (its 身份证号 or credit code), else None."""
+    if user.kind == UserKind.CITIZEN:
+        return NaturalPerson.objects.filter(user=user).select_related("verified_by").first()
+    if user.kind == UserKind.ENTERPRISE:
+        return Enterprise.objects.filter(account=user).select_related("verified_by").first()
+    return None
+
+
+def _identity_of(subject: User) -> NaturalPerson | Enterprise:
+    record = identity_record(subject)
+    if record is None:
+        raise ValidationError(_("Only natural persons and enterprises have an identity to verify."),
+                              code="no_identity")
+    return record
+
+
+def _tell(subject: User, subject_line: str, body: str) -> None:
+    if subject.phone or subject.email:
+        channel, recipient = ("sms", subject.phone) if subject.phone else ("email", subject.email)
+        notify(user=subject, channel=channel, recipient=recipient, subject=subject_line, body=body)
+
+
+def verify_identity(*, actor: User, subject: User, method: str, note: str = "") -> NaturalPerson | Enterprise:
+    """An identity officer records that the documents of `subject` (a citizen's ID card, an enterprise's
+    business licence) were checked: only then does the account hold what belongs to that number."""
+    if method not in OFFICER_METHODS:
+        raise ValidationError(details={"method": [_("Choose how the identity was verified.")]})
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationError(details={"note": [_("At most 200 characters.")]})
+    with transaction.atomic():
+        record = _identity_of(subject)
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        require_in_scope(actor, "verify", record)
+        if record.verified:
+            raise Conflict(_("This identity is already verified."), code="already_verified")
+        record.verified, record.verified_at, record.verified_by = True, timezone.now(), actor
+        record.verification_method = method
+        record.save(update_fields=["verified", "verified_at", "verified_by", "verification_method", "updated_at"])
+        audit.record(f"accounts.{record._meta.model_name}.verify", record,
+                     changes={"verified": [False, True], "method": [None, method], "note": note}, actor=actor)
+        _tell(subject, _("Your identity is verified"),
+              _("Your real-name verification is complete: your electronic licences are now shown under "
+                "My licences."))
+    return record
+
+
+def unverify_identity(*, actor: User, subject: User, note: str = "") -> NaturalPerson | Enterprise:
+    """Withdraw a verification (a mistake was found): the account holds nothing until verified again."""
+    note = (note or "").strip()
+    if not note or len(note) > 200:
+        raise ValidationError(details={"note": [_("Give the reason (at most 200 characters).")]})
+    with transaction.atomic():
+        record = _identity_of(subject)
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        require_in_scope(actor, "verify", record)
+        if not record.verified:
+            raise Conflict(_("This identity is not verified."), code="not_verified")
+        method = record.verification_method
+        record.clear_verification()
+        record.save(update_fields=["verified", "verified_at", "verified_by", "verification_method", "updated_at"])
+        audit.record(f"accounts.{record._meta.model_name}.unverify", record,
+                     changes={"verified": [True, False], "method": [method, None], "note": note}, actor=actor)
+        _tell(subject, _("Your identity verification was withdrawn"),
+              _("Your real-name verification was withdrawn. Bring your ID card (enterprises: the business "
+                "licence) to a government service hall to be verified again."))
+    return record
 
 
 # --- users (administration) -------------------------------------------------------------------

@@ -4,12 +4,13 @@ import itertools
 from dataclasses import dataclass
 
 from django.test import Client
+from django.utils import timezone
 
-from dgov.accounts.models import NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind
+from dgov.accounts.models import NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind, VerificationMethod
 from dgov.accounts.permissions import forget_grants
 from dgov.accounts.services import token_create
-from dgov.accounts.validators import id_number_check_char
 from dgov.core.cache import IDENTITY
+from dgov.core.validators import id_number_check_char
 from dgov.crypto.fields import blind_index
 from dgov.orgs.models import Department, Region
 
@@ -62,11 +63,14 @@ def valid_id_number(region6: str = "360602", birth: str = "19900101", seq: int |
 
 
 def make_citizen(username: str | None = None, *, region_code: str = "360602001000", id_number: str | None = None,
-                 phone: str = "13900000000") -> User:
+                 phone: str = "13900000000", verified: bool = False) -> User:
+    """A citizen; `verified`: as if an identity officer had checked the ID card (实名核验)."""
     user = make_user(username, kind=UserKind.CITIZEN, region_code=region_code, phone=phone,
                      phone_index=blind_index(phone, "phone"))
     number = id_number or valid_id_number()
-    NaturalPerson.objects.create(user=user, id_number=number, id_number_index=blind_index(number, "id_number"))
+    NaturalPerson.objects.create(user=user, id_number=number, id_number_index=blind_index(number, "id_number"),
+                                 verified=verified, verified_at=timezone.now() if verified else None,
+                                 verification_method=VerificationMethod.COUNTER if verified else "")
     return user
 
 
@@ -81,7 +85,7 @@ def api_client(user: User | None = None) -> Client:
 @dataclass
 class World:
     """The standard cast for scope tests: a city administrator, county administrators of 余江区
-    and 贵溪市, a plain official, a citizen, and an auditor."""
+    and 贵溪市, a plain official, a citizen (identity verified), and an auditor."""
 
     admin: User
     yujiang_admin: User
@@ -100,6 +104,6 @@ def make_world() -> World:
         guixi_admin=make_user("t_guixi_admin", department_code="360681000",
                               roles=[("county_admin", "region", "360681")]),
         official=make_user("t_official", department_code="360600001", roles=[("staff", "all", None)]),
-        citizen=make_citizen("t_citizen"),
+        citizen=make_citizen("t_citizen", verified=True),
         auditor=make_user("t_auditor", department_code="360600036", roles=[("auditor", "all", None)]),
     )

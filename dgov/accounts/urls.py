@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/profile/tokens/new/", views.profile_token_view, name="profile_token"),
     path("accounts/profile/tokens/<int:token_id>/revoke/", views.profile_token_revoke_view,
          name="profile_token_revoke"),
+    path("system/users/<int:key>/identity/", views.UserIdentityView.as_view(), name="user_identity"),
     path("system/users/<int:key>/personal-data/", views.UserPersonalDataView.as_view(), name="user_personal_data"),
     *views.UserViews.urls("system/users", app_name),
     *views.RoleViews.urls("system/roles", app_name),

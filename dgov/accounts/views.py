@@ -32,8 +32,10 @@ from dgov.accounts.forms import (
     RoleForm,
     SetPasswordForm,
     TokenCreateForm,
+    UnverifyIdentityForm,
     UserCreateForm,
     UserForm,
+    VerifyIdentityForm,
 )
 from dgov.accounts.models import ApiToken, Application, EnterpriseAgent, Role, RoleAssignment, TotpDevice, User
 from dgov.accounts.tables import (
@@ -410,9 +412,13 @@ class UserDetailView(CrudView):
     def get(self, request, key):
         return self._render(request, self.get_object("view", key), RoleAssignmentForm())
 
-    def _render(self, request, user, form, status=200):
+    def _render(self, request, user, form, status=200, verify_form=None, unverify_form=None):
         actor = request.user
+        identity = services.identity_record(user)
         ctx = self.context(
+            identity=identity,
+            can_verify=identity is not None and has_permission(actor, type(identity), "verify"),
+            verify_form=verify_form or VerifyIdentityForm(), unverify_form=unverify_form or UnverifyIdentityForm(),
             object=user, rows=[(c.header, c.text(user)) for c in UserTable.columns],
             assignments=selectors.role_grants(user),
             can_change=has_permission(actor, User, "change"),
@@ -449,6 +455,35 @@ class UserDetailView(CrudView):
                 messages.error(request, str(exc.message))
             else:
                 messages.success(request, _("The role has been withdrawn."))
+        return redirect(UserViews.detail_url(user))
+
+
+class UserIdentityView(UserDetailView):
+    """实名核验: an identity officer verifies (or withdraws the verification of) a citizen's or an
+    enterprise's identity after checking the documents in person. POST only."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, key):
+        user = self.get_object("view", key)
+        verify = request.POST.get("action") == "verify"
+        form = (VerifyIdentityForm if verify else UnverifyIdentityForm)(request.POST)
+        forms_ = {"verify_form" if verify else "unverify_form": form}
+        if not form.is_valid():
+            return self._render(request, user, RoleAssignmentForm(), status=422, **forms_)
+        try:
+            if verify:
+                services.verify_identity(actor=request.user, subject=user, **form.cleaned_data)
+            else:
+                services.unverify_identity(actor=request.user, subject=user, note=form.cleaned_data["note"])
+        except DgovError as exc:
+            if exc.status in (403, 404):
+                raise  # audited as a refusal by the view's dispatch
+            audit_refused_write(request, exc)
+            apply_error(form, exc)
+            return self._render(request, user, RoleAssignmentForm(), status=422, **forms_)
+        messages.success(request, _("The identity is verified.") if verify
+                         else _("The identity verification is withdrawn."))
         return redirect(UserViews.detail_url(user))
 
 

@@ -2,11 +2,8 @@
 status "ok", "warn" or "fail". Run by the command and available to tests."""
 
 import datetime as dt
-import glob
 import os
-import shutil
 import stat
-import subprocess
 
 from django.conf import settings
 from django.db import connection
@@ -134,19 +131,6 @@ def _crypto():
     if not description.startswith("native"):
         return WARN, f"SM2/SM3/SM4 self-tests pass on the slow fallback: {description}"
     return OK, f"SM2/SM3/SM4 self-tests pass; backend {description}"
-
-
-@check("CJK font")
-def _font():
-    if shutil.which("fc-list"):
-        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10).stdout
-        families = sorted({line.split(",")[0].strip() for line in out.splitlines() if line.strip()})
-        if families:
-            return OK, ", ".join(families[:3])
-    patterns = ["/usr/share/fonts/**/*CJK*", "/usr/share/fonts/**/wqy*", "/usr/share/fonts/**/*Noto*SC*"]
-    if any(glob.glob(p, recursive=True) for p in patterns):
-        return OK, "found under /usr/share/fonts"
-    return WARN, "no Chinese font for PDFs: apt-get install fonts-noto-cjk"
 
 
 @check("audit chain")

@@ -595,15 +595,15 @@ def _platform_department():
     return department
 
 
-def ensure_platform_sm2_key(name: str, description: str) -> bool:
+def ensure_platform_sm2_key(name: str, description: str, *, department=None) -> bool:
     """Create an app's own SM2 platform key (random, version 1) once, as the system keys are made:
-    owned by the big-data bureau, `is_system`, so it cannot be used or exported through the key
-    service's API. True when it was created now."""
+    owned by the big-data bureau (or by `department`, e.g. an e-seal's owner), `is_system`, so it
+    cannot be used or exported through the key service's API. True when it was created now."""
     with transaction.atomic():
         if Key.objects.filter(name=name).exists():
             return False
-        key = Key.objects.create(name=name, type=KeyType.SM2, department=_platform_department(), is_system=True,
-                                 description=description)
+        key = Key.objects.create(name=name, type=KeyType.SM2, department=department or _platform_department(),
+                                 is_system=True, description=description)
         _add_version(key, 1, _new_material(KeyType.SM2))
         audit.record("kms.key.create", key, changes={"type": [None, key.type], "system": [None, True]})
     return True

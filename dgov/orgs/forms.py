@@ -20,7 +20,8 @@ class DepartmentForm(forms.ModelForm):
 
     class Meta:
         model = Department
-        fields = ["code", "name", "short_name", "doc_prefix", "kind", "region", "parent", "note", "is_active"]
+        fields = ["code", "name", "short_name", "doc_prefix", "kind", "region", "parent", "note", "is_active",
+                  "credit_code"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,8 @@
 """The administrative region tree (GB/T 2260 + NBS 12-digit codes), the functional areas that
 manage some of its townships, and the tree of government departments."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dgov.core.models import BaseModel
 from dgov.core.permissions import SELF, ScopeSpec
+from dgov.core.validators import validate_credit_code
 
 
 class RegionLevel(models.TextChoices):
@@ -115,6 +118,11 @@ class ManagementArea(BaseModel):
         return self.name
 
 
+def normalise_credit_code(value: str) -> str:
+    """Full-width characters as ASCII, no surrounding spaces, capitals (as the code is printed)."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
+
+
 class DepartmentKind(models.TextChoices):
     GOVERNMENT = "government", _("people's government")
     MANAGEMENT_COMMITTEE = "management_committee", _("management committee")
@@ -136,6 +144,10 @@ class Department(TreeNode):
     path = models.CharField(max_length=255, unique=True, editable=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code],
+        help_text=_("The organ's 18-character code (GB 32100). Electronic licences use it in their type codes "
+                    "and identifiers."))
 
     scope = ScopeSpec(region="region", department=SELF)
 
@@ -144,6 +156,9 @@ class Department(TreeNode):
         verbose_name_plural = _("departments")
         ordering = ["path"]
         indexes = [path_index("orgs_department_path_like")]
+        constraints = [models.UniqueConstraint(
+            fields=["credit_code"], condition=~models.Q(credit_code=""), name="uniq_department_credit_code",
+            violation_error_message=_("Another department has this unified social credit code."))]
 
     def __str__(self):
         return self.name

@@ -45,6 +45,10 @@ class DepartmentOut(Schema):
     parent_code: str | None = Field(None, alias="parent.code")
     note: str
     is_active: bool
+    credit_code: str
+
+
+CREDIT_CODE = Field("", max_length=18, description="The unified social credit code (GB 32100), or empty.")
 
 
 class DepartmentIn(Schema):
@@ -57,6 +61,7 @@ class DepartmentIn(Schema):
     parent_code: str | None = Field(None, max_length=20)
     note: str = Field("", max_length=200)
     is_active: bool = True
+    credit_code: str = CREDIT_CODE
 
 
 class DepartmentPatch(Schema):
@@ -68,6 +73,7 @@ class DepartmentPatch(Schema):
     parent_code: str | None = Field(None, max_length=20)
     note: str | None = Field(None, max_length=200)
     is_active: bool | None = None
+    credit_code: str | None = Field(None, max_length=18, description=CREDIT_CODE.description)
 
 
 class DepartmentFilter(FilterSchema):

@@ -8,7 +8,7 @@ from django.db import transaction
 from dgov.core import audit
 from dgov.core.permissions import require_in_scope
 from dgov.core.services import save_object, upsert_tree
-from dgov.orgs.models import Department, ManagementArea, Region
+from dgov.orgs.models import Department, ManagementArea, Region, normalise_credit_code
 
 DATA_DIR = Path(__file__).parent / "data"
 REGIONS_FILE = DATA_DIR / "regions-nbs2023.csv"
@@ -74,6 +74,7 @@ def department_save(*, actor, department: Department) -> Department:
     with transaction.atomic():
         if department.parent_id and not department.region_id:
             department.region = department.parent.region
+        department.credit_code = normalise_credit_code(department.credit_code)
         adding = department._state.adding
         if department.parent_id:
             stored_parent = None if adding else (
@@ -82,4 +83,4 @@ def department_save(*, actor, department: Department) -> Department:
                 require_in_scope(actor, "add" if adding else "change", department.parent)
         return save_object(actor=actor, instance=department,
                            fields=["code", "name", "short_name", "doc_prefix", "kind", "region", "parent",
-                                   "note", "is_active"])
+                                   "note", "is_active", "credit_code"])

@@ -26,6 +26,7 @@ class DepartmentTable(Table):
         Column("parent.code", _("Parent unit code")),
         Column("note", _("Note")),
         Column("is_active", _("Active")),
+        Column("credit_code", _("Unified social credit code")),
     ]
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dgov.exchange",
     "dgov.federation",
     "dgov.fileexchange",
+    "dgov.licenses",
     "dgov.portal",
     "dgov.workbench",
 ]
@@ -240,6 +241,14 @@ DGOV_EXCHANGE_TIMESTAMP_WINDOW = max(30, env_int("DGOV_EXCHANGE_TIMESTAMP_WINDOW
 DGOV_NODE_CODE = env_str("DGOV_NODE_CODE", "360600")
 DGOV_NODE_NAME = env_str("DGOV_NODE_NAME", "鹰潭市")
 DGOV_NODE_URL = env_str("DGOV_NODE_URL", "http://127.0.0.1:8000")
+# Electronic licences (电子证照, docs/licenses.md): the base URL printed in the licences' QR codes (the public
+# verification page; `dgov check` warns while it is unset), the TrueType CJK font the licence faces are
+# rendered with (empty: the Debian fonts-wqy-microhei font, or another known one), how many verifications
+# (POST) one client address may make per minute, and the longest a holder's grant may run.
+DGOV_PUBLIC_URL = env_str("DGOV_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+DGOV_LICENSE_FONT = env_str("DGOV_LICENSE_FONT", "")
+DGOV_LICENSE_VERIFY_RATE = env_str("DGOV_LICENSE_VERIFY_RATE", "120/min")
+DGOV_LICENSE_GRANT_MAX_DAYS = max(1, env_int("DGOV_LICENSE_GRANT_MAX_DAYS", 366))
 
 # --- notifications --------------------------------------------------------------------------
 # Only the local outbox exists here; an SMS or e-mail gateway plugs in behind the same interface.

@@ -5,9 +5,9 @@ import pytest
 from dgov.accounts import services
 from dgov.accounts.models import EnterpriseAgent, UserKind
 from dgov.accounts.testing import PASSWORD, make_citizen, make_user, valid_id_number
-from dgov.accounts.validators import credit_code_check_char
 from dgov.core.errors import PermissionDenied, ValidationError
 from dgov.core.models import AuditEntry
+from dgov.core.validators import credit_code_check_char
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ from django.utils import translation
 from dgov.accounts.models import Enterprise, NaturalPerson, User
 from dgov.accounts.testing import make_citizen, valid_id_number
 from dgov.accounts.tests.support import CJK, post_json
-from dgov.accounts.validators import (
+from dgov.accounts.validators import CharacterClassValidator
+from dgov.core.models import AuditEntry
+from dgov.core.testing import assert_error, zh
+from dgov.core.validators import (
     _USCC_ALPHABET,
     _USCC_WEIGHTS,
-    CharacterClassValidator,
     credit_code_check_char,
     id_number_check_char,
     mask_id_number,
@@ -20,8 +22,6 @@ from dgov.accounts.validators import (
     validate_id_number,
     validate_phone,
 )
-from dgov.core.models import AuditEntry
-from dgov.core.testing import assert_error, zh
 from dgov.crypto.fields import blind_index
 
 REGISTER_URL = "/api/v1/auth/register"

@@ -96,7 +96,7 @@ def test_demo_accounts_are_the_same_after_the_second_run(demo_install):
 
 
 def test_demo_citizen_id_number_is_valid(demo_install):
-    from dgov.accounts.validators import id_number_check_char
+    from dgov.core.validators import id_number_check_char
 
     citizen = next(a for a in json.loads(demo_install.accounts_after_second) if a["username"] == "citizen")
     number = citizen["id_number"]

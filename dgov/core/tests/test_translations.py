@@ -12,8 +12,8 @@ from django.utils import translation
 
 from dgov.accounts.forms import RegisterCitizenForm
 from dgov.accounts.permissions import permission_label
-from dgov.accounts.validators import id_number_check_char, validate_id_number
 from dgov.core import errors
+from dgov.core.validators import id_number_check_char, validate_id_number
 
 LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 PO_PATH = LC_MESSAGES / "django.po"

@@ -122,7 +122,7 @@ def test_get_department_shape(world):
     body = api_client(world.yujiang_admin).get(f"/api/v1/departments/{YUJIANG_GOV}").json()
     assert body == {"code": YUJIANG_GOV, "name": "余江区人民政府", "short_name": "余江区政府", "doc_prefix": "",
                     "kind": "government", "region_code": "360603000000", "parent_code": CITY_GOV, "note": "",
-                    "is_active": True}
+                    "is_active": True, "credit_code": ""}
 
 
 def test_unknown_department_is_404(world):

@@ -4,7 +4,7 @@ from dgov.core.checks import FAIL, WARN, run_all
 
 
 class Command(BaseCommand):
-    help = "Deployment self-check: secret, keys, debug, database, migrations, crypto, CJK font, audit chain, calendar."
+    help = "Deployment self-check: secret, keys, debug, database, migrations, crypto, font, audit chain, calendar."
 
     def handle(self, *args, **options):
         results = run_all()
