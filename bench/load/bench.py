@@ -27,16 +27,12 @@ database is SQLite in the data directory (or PostgreSQL `dgov_bench_load`, `--ap
    into a second dataset and its rerun.
 4. Federation (`dgov.federation`): this node paired with itself in process (the real protocol:
    signed requests and answers, batch digests, the node endpoints through Django's test client, no
-   HTTP socket), the aggregated dataset published, a local entry subscribed to it, and
-   `services.pull` (what `dgov sync pull` runs) timed: the full dataset, then the 10 % change.
-5. Prototype (`--no-trial` skips it; bench code, not dgov's, reported apart and not judged): the
-   same full load with the write path proposed for PostgreSQL (bench/README.md): the source read and
-   every row checked as `run_load` does, then COPY into a temporary table and one INSERT … ON
-   CONFLICT DO UPDATE of the new or changed rows; a full load into a new dataset and its rerun.
-6. The results are checked: each dataset holds exactly the source's rows (an `EXCEPT` both ways on
-   the data columns), the federation target and the prototype's dataset exactly the aggregated
-   dataset's.
-7. Profile (`--profile-rows`, default 30 000; 0 skips it): a full load and a pull of that many rows
+   HTTP socket), the aggregated dataset published, a local entry subscribed to it, one signed
+   request to load the URL map (untimed: once per process), and `services.pull` (what `dgov sync
+   pull` runs, `--fed-batch` changes a batch) timed: the full dataset, then the 10 % change.
+5. The results are checked: each dataset holds exactly the source's rows (an `EXCEPT` both ways on
+   the data columns), the federation target exactly the aggregated dataset's.
+6. Profile (`--profile-rows`, default 30 000; 0 skips it): a full load and a pull of that many rows
    again under cProfile, with every SQL statement timed (SQLAlchemy cursor events), to say where the
    time goes.
 
@@ -72,6 +68,9 @@ from pathlib import Path
 
 SEED = 20261127
 TARGET = 0.25
+#: dgov.federation.protocol.DEFAULT_BATCH and MAX_BATCH (the orchestrator does not load Django)
+FED_BATCH = 5000
+FED_MAX_BATCH = 10000
 PG = "postgresql://postgres@127.0.0.1:5432/"
 DEFAULT_STORE_URL = PG + "dgov_bench_load_store"
 DEFAULT_PG_SOURCE_URL = PG + "dgov_bench_load_src"
@@ -106,7 +105,8 @@ SOURCE_DDL = {
 }
 SOURCE_COLUMNS = ["id", "name", "id_no", "phone", "address", "category", "monthly_amount", "registered_on",
                   "updated_at"]
-CODE_MEASURED = ["aggregation/datastore.py", "aggregation/services.py", "aggregation/sources.py",
+CODE_MEASURED = ["aggregation/datastore.py", "aggregation/copytext.py", "aggregation/services.py",
+                 "aggregation/sources.py",
                  "federation/apply.py", "federation/feeds.py", "federation/services.py", "federation/protocol.py",
                  "federation/server.py"]
 
@@ -401,61 +401,6 @@ def copy_pipe(source_url: str, store_url: str, like_table: str, n: int) -> dict:
     return {"what": "COPY source TO STDOUT → store FROM STDIN, same structure", **t.as_dict(n)}
 
 
-# --- the worker: a prototype of the proposed data store change ---------------------------------------
-def staged_load(dataset, source_url: str) -> tuple[int, int]:
-    """A full load as `services.run_load` does it (the source read by `sources.read_rows`, every row
-    checked by `datastore.coerce_row`, one data store transaction), but written the way proposed for
-    PostgreSQL in bench/README.md: the checked rows COPYed into a temporary table, then one
-    INSERT … ON CONFLICT DO UPDATE of the rows that are new or differ, with their `_seq` numbered in
-    key order from one allocation, and the vanished rows found by one NOT EXISTS. Bench code, not
-    dgov's: it measures what the change would give. Returns (read, written)."""
-    import sqlalchemy as sa
-
-    from dgov.aggregation import datastore, sources
-
-    columns = list(dataset.columns.all())
-    names = [c.name for c in columns]
-    source_of = {col: src for _i, _t, _p, col, src, _k in ITEMS}
-    tbl = datastore.ensure_table(dataset).name
-    cols = ", ".join(names)
-    engine = sa.create_engine(datastore.sqlalchemy_url(source_url), poolclass=sa.pool.NullPool)
-    read = 0
-    with engine.connect() as sconn, datastore.transaction() as ds:
-        cur = ds.connection.driver_connection.cursor()
-        cur.execute(f"CREATE TEMP TABLE bench_stage ON COMMIT DROP AS SELECT _key, {cols} FROM {tbl} WITH NO DATA")
-        with cur.copy(f"COPY bench_stage (_key, {cols}) FROM STDIN") as copy:
-            for row in sources.read_rows(sconn, SOURCE_TABLE, sorted(source_of.values())):
-                values = datastore.coerce_row(columns, {c: row[s] for c, s in source_of.items()})
-                copy.write_row([values["_key"], *(values[n] for n in names)])
-                read += 1
-        cur.execute("ANALYZE bench_stage")
-        cur.execute(f"CREATE TEMP TABLE bench_changed ON COMMIT DROP AS SELECT s.* FROM bench_stage s "
-                    f"LEFT JOIN {tbl} t USING (_key) WHERE t._key IS NULL OR t._deleted OR "
-                    f"({', '.join('s.' + n for n in names)}) IS DISTINCT FROM ({', '.join('t.' + n for n in names)})")
-        written = cur.execute("SELECT count(*) FROM bench_changed").fetchone()[0]
-        if written:
-            last = cur.execute("UPDATE _dgov_tables SET last_seq = last_seq + %s WHERE table_name = %s "
-                               "RETURNING last_seq", [written, tbl]).fetchone()[0]
-            cur.execute(f"INSERT INTO {tbl} (_key, _seq, _loaded_at, _deleted, {cols}) SELECT _key, "
-                        f"%s + row_number() OVER (ORDER BY _key), now() AT TIME ZONE 'UTC', false, {cols} "
-                        f"FROM bench_changed ON CONFLICT (_key) DO UPDATE SET _seq = EXCLUDED._seq, "
-                        f"_loaded_at = EXCLUDED._loaded_at, _deleted = false, "
-                        + ", ".join(f"{n} = EXCLUDED.{n}" for n in names), [last - written])
-        cur.execute(f"SELECT count(*) FROM {tbl} t WHERE NOT t._deleted AND NOT EXISTS "
-                    f"(SELECT 1 FROM bench_stage s WHERE s._key = t._key)")
-    engine.dispose()
-    return read, written
-
-
-def timed_staged(label: str, dataset, source_url: str) -> dict:
-    log(f"  {label} …")
-    with Timer() as t:
-        read, written = staged_load(dataset, source_url)
-    out = {"what": label, **t.as_dict(read), "read": read, "written": written, "unchanged": read - written}
-    log(f"    {read} rows read, {written} written in {out['seconds']:.1f} s: {out['rows_per_s']} rows/s")
-    return out
-
-
 # --- the worker: checks -------------------------------------------------------------------------------
 def differences_with_source(store_url: str, table: str, source_url: str, n: int) -> int:
     """Rows of the dataset not in the source and the other way round (0 when identical)."""
@@ -656,19 +601,9 @@ def worker(args) -> int:
         if checks["mariadb_dataset_rows"] != len(rows):
             raise BenchError(f"the MariaDB dataset holds {checks['mariadb_dataset_rows']} rows, not {len(rows)}")
 
-    trials = []
-    if args.trial:
-        log("prototype of the proposed change (bench code): staged COPY + INSERT … ON CONFLICT")
-        ds_trial = make_dataset(actor, "归集装载原型试验（基准测试）")
-        trials.append({"kind": "trial-full", **timed_staged("staged load, empty dataset", ds_trial,
-                                                              args.pg_source_url)})
-        trials.append({"kind": "trial-rerun", **timed_staged("staged load again, nothing changed", ds_trial,
-                                                               args.pg_source_url)})
-        checks["trial_dataset_vs_aggregated"] = differences_between(store_url, table_pg, ds_trial.table_name)
-
     log("COPY baselines, after the loads")
     copy_round("after")
-    out.update(copies=copies, loads=loads, pulls=pulls, trials=trials, checks=checks)
+    out.update(copies=copies, loads=loads, pulls=pulls, checks=checks)
     bad = {k: v for k, v in checks.items() if k != "mariadb_dataset_rows" and v}
     if bad:
         out["error"] = f"the loaded data differ from the source: {bad}"
@@ -696,6 +631,9 @@ def setup_federation(actor, dataset) -> dict:
     fed.publish(peer=caller, entry_code=dataset.entry.code, system=True)
     target = make_published_entry(actor, "回流装载性能测试（基准测试）")
     subscription = fed.subscribe(peer=remote, feed=dataset.entry.code, entry_code=target.code, system=True)
+    # One signed request first: the process loads the URL map and the API (a second or more, once per
+    # process: a running node has done it long before its first sync).
+    protocol.call(remote, "GET", "/federation/v1/feeds")
     return {"caller": caller, "remote": remote, "subscription": subscription}
 
 
@@ -854,8 +792,6 @@ def worker_args(args) -> list[str]:
            "--profile-rows", str(args.profile_rows), "--target", str(args.target)]
     if not args.federation:
         out.append("--no-federation")
-    if not args.trial:
-        out.append("--no-trial")
     return out
 
 
@@ -864,7 +800,7 @@ def summarise(result: dict, target: float) -> dict:
             and c["what"].startswith("COPY FROM")]
     baseline = statistics.median(same)
     judged = []
-    for item in result["loads"] + result["pulls"] + result.get("trials", []):
+    for item in result["loads"] + result["pulls"]:
         item["ratio"] = round(item["rows_per_s"] / baseline, 3)
         if item["kind"] == "full":
             item["judged"] = True
@@ -909,10 +845,6 @@ def markdown(report: dict) -> str:
                      f"{verdict} | {item['client_cpu_s']} | {item['machine_cpus_busy']} |")
     if r.get("error"):
         lines += ["", f"**The run failed its checks: {r['error']}**"]
-    for item in r.get("trials", []):
-        lines.append(f"| *prototype, not dgov code*: {item['what']} (written {fmt(item['written'])}) | "
-                     f"{fmt(item['rows'])} | {item['seconds']} | {fmt(item['rows_per_s'])} | {item['ratio']:.1%} | | "
-                     f"{item['client_cpu_s']} | {item['machine_cpus_busy']} |")
     lines += ["", f"**Verdict: {'met' if s['met'] else 'not met'}** (every full load ≥ {s['target']:.0%} of COPY).",
               "", f"Checks (0 = identical): {r['checks']}; source rows changed for the incremental load: "
               f"{r.get('changed_rows')}.", "",
@@ -954,11 +886,10 @@ def parse_args(argv):
                    help="the application database (default sqlite, in the data directory)")
     p.add_argument("--app-url", default=DEFAULT_APP_URL, help=f"with --app-db postgresql (default {DEFAULT_APP_URL})")
     p.add_argument("--copy-repeat", type=int, default=2, help="COPY baselines before and after the loads (default 2)")
-    p.add_argument("--fed-batch", type=int, default=500, help="changes per federation batch (default 500, as "
-                                                              "dgov sync pull; at most 2000)")
+    p.add_argument("--fed-batch", type=int, default=FED_BATCH,
+                   help=f"changes per federation batch (default {FED_BATCH}, as dgov sync pull; at most "
+                        f"{FED_MAX_BATCH})")
     p.add_argument("--no-federation", dest="federation", action="store_false", help="skip the federation pull")
-    p.add_argument("--no-trial", dest="trial", action="store_false",
-                   help="skip the prototype of the proposed data store change (staged COPY + ON CONFLICT)")
     p.add_argument("--profile-rows", type=int, default=30_000, help="rows of the profiled load (0: no profile)")
     p.add_argument("--target", type=float, default=TARGET, help="share of COPY's rows/s to reach (default 0.25)")
     p.add_argument("--results", type=Path, help="output directory (default bench/load/results)")
@@ -966,8 +897,10 @@ def parse_args(argv):
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.rows < 1000 or not 0 < args.changed <= 1 or args.copy_repeat < 1 or not 1 <= args.fed_batch <= 2000:
-        p.error("--rows ≥ 1000, 0 < --changed ≤ 1, --copy-repeat ≥ 1, 1 ≤ --fed-batch ≤ 2000")
+    if (args.rows < 1000 or not 0 < args.changed <= 1 or args.copy_repeat < 1
+            or not 1 <= args.fed_batch <= FED_MAX_BATCH):
+        p.error(f"--rows ≥ 1000, 0 < --changed ≤ 1, --copy-repeat ≥ 1, "
+                f"1 ≤ --fed-batch ≤ {FED_MAX_BATCH}")
     if set(args.sources.split(",")) - {"postgresql", "mariadb"} or "postgresql" not in args.sources.split(","):
         p.error("--sources: postgresql, optionally with mariadb")
     return args

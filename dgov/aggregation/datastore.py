@@ -139,6 +139,16 @@ def reset() -> None:
         _ensured.clear()
 
 
+def known(fact: tuple) -> bool:
+    """Whether this process noted `fact` about the current data store (a table checked, a row
+    created); `reset` forgets every fact."""
+    return (settings.DGOV_DATASTORE_URL, *fact) in _ensured
+
+
+def note(fact: tuple) -> None:
+    _ensured.add((settings.DGOV_DATASTORE_URL, *fact))
+
+
 def is_postgresql() -> bool:
     return engine().dialect.name == "postgresql"
 
@@ -506,31 +516,31 @@ def _converter(data_type: str, column: str, tz):
     return convert
 
 
-def row_coercer(columns: list, source_names: dict[str, str] | None = None):
+def row_coercer(columns: list, source_names: dict[str, str] | None = None, *,
+                positions: dict[str, int] | None = None):
     """`coerce_row` for these columns, with the converters chosen once: a function of a row (a dict
-    by column name, or by source column name through `source_names`: column → source column)."""
+    by column name, or by source column name through `source_names`: column → source column; or,
+    with `positions`, a tuple: column → index of its value in the tuple)."""
     keys = [c.name for c in columns if c.is_key]
     if not keys:
         raise ValueError("the dataset has no key column")
     tz = _tz()
     unmapped = object()  # a column no source column feeds reads None (no row has this key)
-    plan = [(c.name, c.name if source_names is None else source_names.get(c.name, unmapped),
-             _converter(c.data_type, c.name, tz),
-             getattr(c, "mask", "none") in ("none", ""), c.data_type) for c in columns]
+    if positions is not None:
+        sources = [positions.get(c.name, -1) for c in columns]
+    else:
+        sources = [c.name if source_names is None else source_names.get(c.name, unmapped) for c in columns]
+    plan = [(c.name, source, _converter(c.data_type, c.name, tz), getattr(c, "mask", "none") in ("none", ""),
+             c.data_type) for c, source in zip(columns, sources, strict=True)]
     single_key = keys[0] if len(keys) == 1 else None
 
-    def convert(row: dict) -> dict:
-        values = {}
-        get = row.get
-        for name, source, conv, plain, data_type in plan:
-            try:
-                values[name] = conv(get(source))
-            except RowError:
-                if plain:
-                    raise
-                # Personal data: the reason must not quote the value (it is kept with the run).
-                raise RowError(_("%(column)s: not a valid %(type)s") % {"column": name,
-                                                                        "type": _type_label(data_type)}) from None
+    def failed(name: str, plain: bool, data_type: str, exc: RowError):
+        if plain:
+            return exc
+        # Personal data: the reason must not quote the value (it is kept with the run).
+        return RowError(_("%(column)s: not a valid %(type)s") % {"column": name, "type": _type_label(data_type)})
+
+    def finish(values: dict) -> dict:
         if single_key is not None:
             value = values[single_key]
             if type(value) is str and value != "":
@@ -538,6 +548,59 @@ def row_coercer(columns: list, source_names: dict[str, str] | None = None):
                 return values
         values["_key"] = row_key(values, keys)
         return values
+
+    if positions is not None:
+        def convert(row) -> dict:
+            values = {}
+            for name, index, conv, plain, data_type in plan:
+                try:
+                    values[name] = conv(row[index] if index >= 0 else None)
+                except RowError as exc:
+                    raise failed(name, plain, data_type, exc) from None
+            return finish(values)
+    else:
+        def convert(row: dict) -> dict:
+            values = {}
+            get = row.get
+            for name, source, conv, plain, data_type in plan:
+                try:
+                    values[name] = conv(get(source))
+                except RowError as exc:
+                    raise failed(name, plain, data_type, exc) from None
+            return finish(values)
+
+    return convert
+
+
+def tuple_coercer(columns: list, positions: dict[str, int]):
+    """`row_coercer` for rows that are tuples (`positions`: column → index in the tuple), giving
+    `(_key, value, …)` in `columns`' order, what `load` takes: no dict per row. A row that does not
+    fit goes through `row_coercer` again, which says which column and why."""
+    keys = [c.name for c in columns if c.is_key]
+    names = [c.name for c in columns]
+    tz = _tz()
+    converters = [_converter(c.data_type, c.name, tz) for c in columns]
+    indexes = [positions.get(c.name, -1) for c in columns]
+    if all(i >= 0 for i in indexes):
+        pick = operator.itemgetter(*indexes)
+        if len(indexes) == 1:
+            pick = (lambda get: lambda row: (get(row),))(pick)
+    else:
+        def pick(row):
+            return tuple(row[i] if i >= 0 else None for i in indexes)
+    slow = row_coercer(columns, positions=positions)
+    single = names.index(keys[0]) if len(keys) == 1 else None
+
+    def convert(row) -> tuple:
+        try:
+            values = [f(v) for f, v in zip(converters, pick(row), strict=True)]
+        except RowError:
+            slow(row)  # raises the RowError that names the column
+            raise
+        key = values[single] if single is not None else None
+        if type(key) is not str or key == "":
+            key = row_key(dict(zip(names, values, strict=True)), keys)
+        return (key, *values)
 
     return convert
 
@@ -601,13 +664,22 @@ def _batches(iterable: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def upsert(dataset, rows: Iterable[dict], *, conn: sa.Connection | None = None) -> UpsertResult:
+def _remember_upsert(c: sa.Connection, tbl: sa.Table, kind: str, keys: set | None = None) -> None:
+    """What `mark_deleted(…, upserted=True)` needs of the upsert just done in this transaction:
+    `fresh` (the table was empty: every live row is one it wrote), `staged` (its keys are in the
+    temporary table `_dgov_stage`, PostgreSQL) or `keys` (the set of its keys, SQLite)."""
+    c.info["dgov_upserted"] = (c.get_transaction(), tbl.name, kind, keys)
+
+
+def upsert(dataset, rows: Iterable[dict], *, conn: sa.Connection | None = None, unique: bool = False) -> UpsertResult:
     """Insert new rows and update changed ones (live again if they were deleted); a row whose values
     did not change is not rewritten and keeps its `_seq`. Rows are dicts by column name (missing
     columns are NULL), or rows from `coerce_row` (with `_key`), taken as they are; a later row with
-    the same key replaces an earlier one. Raises RowError for a
-    value that does not fit (callers that reject rows one by one check with `coerce_row` first),
-    ValueError for an unknown column."""
+    the same key replaces an earlier one — unless the caller says the keys are `unique` (a load,
+    which rejects repeated keys before): then a repeated key is an error, and on PostgreSQL a table
+    that holds no row at all is written by COPY straight into it. Raises RowError for a value that
+    does not fit (callers that reject rows one by one check with `coerce_row` first), ValueError for
+    an unknown column."""
     columns = _columns(dataset)
     names = {c.name for c in columns}
     types = {c.name: c.data_type for c in columns}
@@ -616,9 +688,10 @@ def upsert(dataset, rows: Iterable[dict], *, conn: sa.Connection | None = None) 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with _writing(conn) as c:
         if c.dialect.name == "postgresql":
-            return _upsert_staged(c, tbl, columns, rows, now)
+            return _upsert_staged(c, tbl, columns, rows, now, unique=unique)
         approximate = c.dialect.name == "sqlite"
         locked = False
+        seen: set[str] = set()
         for batch in _batches(rows, BATCH):
             if not locked:
                 lock_sequence(c, tbl)
@@ -629,7 +702,10 @@ def upsert(dataset, rows: Iterable[dict], *, conn: sa.Connection | None = None) 
                 if unknown:
                     raise ValueError(f"unknown columns {sorted(unknown)}")
                 values = row if "_key" in row else coerce_row(columns, row)
+                if unique and (values["_key"] in by_key or values["_key"] in seen):
+                    raise ValueError("a key repeats")
                 by_key[values["_key"]] = values
+            seen.update(by_key)
             existing = {r._key: r._mapping for r in c.execute(
                 sa.select(tbl).where(tbl.c._key.in_(list(by_key))))}
             inserts, updates = [], []
@@ -659,7 +735,20 @@ def upsert(dataset, rows: Iterable[dict], *, conn: sa.Connection | None = None) 
                                                                                "_deleted"]}))
                 c.execute(stmt, params)
             written += len(inserts) + len(updates)
+        _remember_upsert(c, tbl, "keys", seen)
     return UpsertResult(written=written, unchanged=unchanged)
+
+
+def load(dataset, rows: Iterable[tuple], *, conn: sa.Connection) -> UpsertResult:
+    """`upsert(…, unique=True)` of a load's checked rows, each `(_key, value, …)` in the dataset's
+    column order (`tuple_coercer`), each key once: no dict per row on PostgreSQL."""
+    columns = _columns(dataset)
+    if conn.dialect.name != "postgresql":
+        fields = ["_key", *(c.name for c in columns)]
+        return upsert(dataset, (dict(zip(fields, row, strict=True)) for row in rows), conn=conn, unique=True)
+    tbl = _ready(dataset)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return _upsert_staged(conn, tbl, columns, rows, now, unique=True, prepared=True)
 
 
 def _quote(conn: sa.Connection, name: str) -> str:
@@ -670,6 +759,7 @@ def _stage(conn: sa.Connection, cursor, name: str, columns_sql: str, source_tabl
            extra: str = "") -> None:
     """A temporary table `name` (dropped at commit) with `source_table`'s `columns_sql`, filled with
     `rows` by one COPY. `extra`: more columns (`, NULL::bigint AS x`) the rows carry at their end."""
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
     cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {columns_sql}{extra} FROM {source_table} "
                    "WITH NO DATA")
     with cursor.copy(f"COPY {name} FROM STDIN") as copy:
@@ -682,13 +772,16 @@ def _stage(conn: sa.Connection, cursor, name: str, columns_sql: str, source_tabl
 _ANALYZE_FROM = 1000
 
 
-def _upsert_staged(c: sa.Connection, tbl: sa.Table, columns: list, rows: Iterable[dict], now) -> UpsertResult:
+def _upsert_staged(c: sa.Connection, tbl: sa.Table, columns: list, rows: Iterable, now, *,
+                   unique: bool = False, prepared: bool = False) -> UpsertResult:
     """`upsert` on PostgreSQL: the rows COPYed into a temporary table, then the new, changed or
     deleted-and-back ones picked with IS DISTINCT FROM (numerics compare by value, as `_comparable`
     does) and written by one INSERT … ON CONFLICT DO UPDATE, numbered after the table's last sequence
-    number in `_key` order; the sequence then advances by as many. A savepoint around it: a row that
-    does not fit leaves the caller's transaction as it was (RowError raised from the middle of a COPY
-    aborts it otherwise)."""
+    number in `_key` order; the sequence then advances by as many. With `unique` keys, the sequence is
+    held first and a table with no row at all gets the rows by COPY directly, numbered in the order
+    they come (nothing to compare them with). A savepoint around it: a row that does not fit leaves
+    the caller's transaction as it was (RowError raised from the middle of a COPY aborts it
+    otherwise)."""
     names = [col.name for col in columns]
     allowed = {*names, "_key"}
     pick = operator.itemgetter(*names)
@@ -698,36 +791,74 @@ def _upsert_staged(c: sa.Connection, tbl: sa.Table, columns: list, rows: Iterabl
     target = _quote(c, tbl.name)
     seen: set[str] = set()
     repeated = False
+    count = 0
 
-    def staged():
-        nonlocal repeated
-        for ordinal, row in enumerate(rows):
+    def checked():
+        nonlocal repeated, count
+        for row in rows:
             if not row.keys() <= allowed:
                 raise ValueError(f"unknown columns {sorted(set(row) - allowed)}")
             values = row if "_key" in row else coerce_row(columns, row)
-            key = values["_key"]
-            if key in seen:
-                repeated = True
-            else:
-                seen.add(key)
-            picked = pick(values)
-            yield (key, picked, ordinal) if single else (key, *picked, ordinal)
+            count += 1
+            if not unique:
+                key = values["_key"]
+                if key in seen:
+                    repeated = True
+                else:
+                    seen.add(key)
+            yield values
 
     with c.begin_nested():
         cursor = c.connection.driver_connection.cursor()
+        last = None
+        if unique:
+            # Hold the sequence before reading what the table holds (the module docstring).
+            last = lock_sequence(c, tbl)
+            if cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {target})").fetchone()[0]:
+                seq = last
+                with cursor.copy(f"COPY {target} (_key, {cols}, _seq, _loaded_at, _deleted) FROM STDIN") as copy:
+                    write = copy.write_row
+                    if prepared:
+                        for row in rows:
+                            seq += 1
+                            write((*row, seq, now, False))
+                        count = seq - last
+                    else:
+                        for values in checked():
+                            seq += 1
+                            picked = pick(values)
+                            write((values["_key"], picked, seq, now, False) if single
+                                  else (values["_key"], *picked, seq, now, False))
+                if count:
+                    _advance(cursor, tbl, last, count)
+                _remember_upsert(c, tbl, "fresh")
+                return UpsertResult(written=count, unchanged=0)
+
+        def staged():
+            nonlocal count
+            if prepared:
+                for count, row in enumerate(rows, start=1):
+                    yield (*row, count)
+                return
+            for ordinal, values in enumerate(checked()):
+                picked = pick(values)
+                yield (values["_key"], picked, ordinal) if single else (values["_key"], *picked, ordinal)
+
         _stage(c, cursor, "_dgov_stage", f"_key, {cols}", target, staged(), extra=", NULL::bigint AS _ord")
-        if not seen:
-            cursor.execute("DROP TABLE pg_temp._dgov_stage")
+        _remember_upsert(c, tbl, "staged")
+        if not count:
             return UpsertResult(written=0, unchanged=0)
         if repeated:  # a later row with the same key replaces an earlier one
             cursor.execute("DELETE FROM _dgov_stage s USING _dgov_stage later "
                            "WHERE later._key = s._key AND later._ord > s._ord")
-        if len(seen) >= _ANALYZE_FROM:
+        staged_rows = count if unique else len(seen)
+        if staged_rows >= _ANALYZE_FROM:
             cursor.execute("ANALYZE _dgov_stage")
-        # Hold the sequence before reading what the table holds (the module docstring); the rows
-        # written are numbered after the last number, in key order, and the sequence advanced by
-        # as many (one pass over the join, no count first).
-        last = lock_sequence(c, tbl)
+        if last is None:
+            # Hold the sequence before reading what the table holds (the module docstring); the rows
+            # written are numbered after the last number, in key order, and the sequence advanced by
+            # as many (one pass over the join, no count first).
+            last = lock_sequence(c, tbl)
         staged_cols, table_cols = ", ".join("s." + q for q in quoted), ", ".join("t." + q for q in quoted)
         cursor.execute(
             f"INSERT INTO {target} (_key, _seq, _loaded_at, _deleted, {cols}) "
@@ -739,14 +870,14 @@ def _upsert_staged(c: sa.Connection, tbl: sa.Table, columns: list, rows: Iterabl
         written = cursor.rowcount
         if written:
             _advance(cursor, tbl, last, written)
-        cursor.execute("DROP TABLE pg_temp._dgov_stage")
-    return UpsertResult(written=written, unchanged=len(seen) - written)
+    return UpsertResult(written=written, unchanged=staged_rows - written)
 
 
-def _mark_deleted_staged(c: sa.Connection, tbl: sa.Table, keep: Iterable[str], now) -> int:
-    """`mark_deleted` on PostgreSQL: the kept keys COPYed into a temporary table, and the vanished
-    rows marked by one UPDATE, numbered after the last sequence number in `_key` order, instead of
-    every live key read into Python."""
+def _mark_deleted_staged(c: sa.Connection, tbl: sa.Table, keep: Iterable[str], now, *, stage: bool) -> int:
+    """`mark_deleted` on PostgreSQL: the kept keys COPYed into a temporary table (and, with `stage`,
+    the keys the upsert before staged in `_dgov_stage`), and the vanished rows marked by one UPDATE,
+    numbered after the last sequence number in `_key` order, instead of every live key read into
+    Python."""
     target = _quote(c, tbl.name)
     cursor = c.connection.driver_connection.cursor()
     kept = 0
@@ -761,9 +892,10 @@ def _mark_deleted_staged(c: sa.Connection, tbl: sa.Table, keep: Iterable[str], n
     if kept >= _ANALYZE_FROM:
         cursor.execute("ANALYZE _dgov_keep")
     last = lock_sequence(c, tbl)  # before reading which rows are live
+    also = " AND NOT EXISTS (SELECT 1 FROM _dgov_stage s WHERE s._key = t._key)" if stage else ""
     cursor.execute(f"UPDATE {target} u SET _deleted = true, _seq = g.seq, _loaded_at = %s "
                    f"FROM (SELECT t._key, %s + row_number() OVER (ORDER BY t._key) AS seq FROM {target} t "
-                   "WHERE NOT t._deleted AND NOT EXISTS (SELECT 1 FROM _dgov_keep k WHERE k._key = t._key)) g "
+                   f"WHERE NOT t._deleted AND NOT EXISTS (SELECT 1 FROM _dgov_keep k WHERE k._key = t._key){also}) g "
                    "WHERE u._key = g._key", [now, last])
     count = cursor.rowcount
     if count:
@@ -772,18 +904,31 @@ def _mark_deleted_staged(c: sa.Connection, tbl: sa.Table, keep: Iterable[str], n
     return count
 
 
-def mark_deleted(dataset, keep_keys: Iterable[str], *, conn: sa.Connection | None = None) -> int:
+def mark_deleted(dataset, keep_keys: Iterable[str], *, conn: sa.Connection | None = None,
+                 upserted: bool = False) -> int:
     """Mark every live row whose key is not in `keep_keys` deleted, each with a new `_seq`; returns
-    how many. (A full load passes the keys it read.)"""
+    how many. (A full load passes the keys it read.) With `upserted`, the keys of the rows that the
+    `upsert` just before, on the same `conn` and in the same transaction, took are kept too, without
+    being passed again (a full load passes only the keys of the rows it rejected)."""
     tbl = _ready(dataset)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with _writing(conn) as c:
+        kind, upserted_keys = None, None
+        if upserted:
+            record = c.info.get("dgov_upserted")
+            if conn is None or record is None or record[0] is not c.get_transaction() or record[1] != tbl.name:
+                raise ValueError("mark_deleted(upserted=True) follows an upsert of the same table in the same "
+                                 "transaction")
+            kind, upserted_keys = record[2], record[3]
+            if kind == "fresh":
+                return 0  # the table was empty: every live row is one the upsert wrote
         if c.dialect.name == "postgresql":
             with c.begin_nested():
-                return _mark_deleted_staged(c, tbl, keep_keys, now)
+                return _mark_deleted_staged(c, tbl, keep_keys, now, stage=kind == "staged")
         keep = set(keep_keys)
         lock_sequence(c, tbl)
-        gone = [key for (key,) in c.execute(sa.select(tbl.c._key).where(tbl.c._deleted.is_(False))) if key not in keep]
+        gone = [key for (key,) in c.execute(sa.select(tbl.c._key).where(tbl.c._deleted.is_(False)))
+                if key not in keep and (upserted_keys is None or key not in upserted_keys)]
         if not gone:
             return 0
         seq = _allocate(c, tbl, len(gone))
@@ -883,3 +1028,261 @@ def stats(dataset, *, conn: sa.Connection | None = None) -> tuple[int, int]:
         live = c.execute(sa.select(sa.func.count()).select_from(tbl).where(tbl.c._deleted.is_(False))).scalar_one()
         last = c.execute(sa.select(meta_table.c.last_seq).where(meta_table.c.table_name == tbl.name)).scalar()
     return live, last or 0
+
+
+def last_seq(dataset, *, conn: sa.Connection | None = None) -> int:
+    """The last sequence number the dataset's table handed out (without counting its rows)."""
+    tbl = _ready(dataset)
+    with _reading(conn) as c:
+        return c.execute(sa.select(meta_table.c.last_seq).where(meta_table.c.table_name == tbl.name)).scalar() or 0
+
+
+def ready(dataset) -> sa.Table:
+    """The dataset's table, created or brought up to date on its first use in this process (its own
+    transaction: call it before opening the one that writes)."""
+    return _ready(dataset)
+
+
+# --- federation: changes as COPY text (dgov/aggregation/copytext.py) -------------------------------------
+MAX_SEQ = MAX_BIGINT
+
+
+class FeedError(ValueError):
+    """A batch of changes that cannot be applied; `code` as the node protocol answers it."""
+
+    def __init__(self, message: str, code: str = "invalid_batch"):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    last: int
+    written: int
+    unchanged: int
+    deleted: int
+
+
+def changes_text(dataset, after: int, limit: int, upto: int, *,
+                 conn: sa.Connection | None = None) -> tuple[list[str], int, str]:
+    """(the dataset's columns, how many, the changes) after sequence `after` up to `upto`, at most
+    `limit`, ordered by `_seq`, deleted rows included, as COPY text (`copytext`). On PostgreSQL the
+    database writes the text itself (`COPY (SELECT …) TO STDOUT`, session time zone UTC: the
+    integers are checked ones, COPY takes no parameters)."""
+    from dgov.aggregation import copytext
+
+    columns = _columns(dataset)
+    names = [c.name for c in columns]
+    tbl = _ready(dataset)
+    after, limit, upto = int(after), int(limit), int(upto)
+    with _reading(conn) as c:
+        if c.dialect.name == "postgresql":
+            cursor = c.connection.driver_connection.cursor()
+            # The text's settings; and the walk along the `_seq` index that a feed is (without
+            # statistics of a freshly loaded table the planner would rather sort every later row).
+            cursor.execute("SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), "
+                           "set_config('bytea_output', 'hex', true), set_config('enable_bitmapscan', 'off', true), "
+                           "set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)")
+            fields = ["_key", "_seq", "_deleted"] + [
+                f"{_quote(c, col.name)} AT TIME ZONE 'UTC'" if col.data_type == "datetime" else _quote(c, col.name)
+                for col in columns]
+            chunks = []
+            with cursor.copy(f"COPY (SELECT {', '.join(fields)} FROM {_quote(c, tbl.name)} WHERE _seq > {after} "
+                             f"AND _seq <= {upto} ORDER BY _seq LIMIT {limit}) TO STDOUT") as copy:
+                for block in copy:
+                    chunks.append(block)
+            text = b"".join(chunks).decode("utf-8")
+            return names, text.count("\n"), text
+        types = [col.data_type for col in columns]
+        query = (sa.select(tbl.c._key, tbl.c._seq, tbl.c._deleted, *[tbl.c[n] for n in names])
+                 .where(tbl.c._seq > after, tbl.c._seq <= upto).order_by(tbl.c._seq).limit(limit))
+        encode = copytext.encode_value
+        lines = ["\t".join([copytext.escape(row[0]), str(row[1]), "t" if row[2] else "f",
+                            *[encode(v, t) for v, t in zip(row[3:], types, strict=True)]]) + "\n"
+                 for row in c.execute(query)]
+    return names, len(lines), "".join(lines)
+
+
+def mark_keys_deleted(conn: sa.Connection, dataset, keys: list[str]) -> int:
+    """Mark the live rows with these keys deleted, each with a new sequence of the table (so that a
+    node further down sees the deletion too). `mark_deleted` marks everything *not* kept, which is
+    a full load's need; a feed names the keys."""
+    if not keys:
+        return 0
+    tbl = table(dataset)
+    # Hold the table's sequence before reading which rows are live, like every writer of the table.
+    lock_sequence(conn, tbl)
+    live = []
+    for batch in _batches(keys, MAX_IN):
+        live += [k for (k,) in conn.execute(sa.select(tbl.c._key).where(tbl.c._key.in_(batch),
+                                                                          tbl.c._deleted.is_(False)))]
+    if not live:
+        return 0
+    live.sort()
+    first = _allocate(conn, tbl, len(live))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stmt = (tbl.update().where(tbl.c._key == sa.bindparam("k_key"))
+            .values(_deleted=True, _seq=sa.bindparam("v_seq"), _loaded_at=now))
+    conn.execute(stmt, [{"k_key": key, "v_seq": first + i} for i, key in enumerate(live)])
+    return len(live)
+
+
+def apply_changes_text(dataset, columns: list[str], text: str, *, after: int, conn: sa.Connection) -> FeedResult:
+    """Apply a batch of changes (`columns` of the feed, `text` in `copytext` format) after sequence
+    `after`, inside the caller's transaction: every change checked first — well formed, sequences
+    increasing after `after`, each key once, values that fit the local columns (as `coerce` checks
+    them), and `_key` what the local key columns make of the values — then the rows upserted and the
+    deletions marked, each with a new local sequence. Raises FeedError, and writes nothing, when a
+    check fails. On PostgreSQL the text is COPYed into a typed staging table and checked and applied
+    in SQL (`_apply_staged`); elsewhere it is parsed and checked row by row in Python."""
+    from dgov.aggregation import copytext
+
+    local = _columns(dataset)
+    by_name = {col.name: col for col in local}
+    if conn.dialect.name == "postgresql":
+        return _apply_staged(conn, dataset, local, [by_name[n] for n in columns], text, after)
+    try:
+        parsed = copytext.parse(text, [by_name[n].data_type for n in columns])
+    except copytext.FormatError:
+        raise FeedError(_("A change lacks its key, sequence or deletion flag.")) from None
+    last, keys, upserts, deletes = after, set(), [], []
+    for key, seq, deleted, *values in parsed:
+        if not isinstance(key, str) or not key:
+            raise FeedError(_("A change lacks its key, sequence or deletion flag."))
+        if seq <= last or seq > MAX_SEQ:
+            raise FeedError(_("The changes are not in increasing sequence after the checkpoint."))
+        if key in keys:
+            raise FeedError(_("A key appears twice in one batch."))
+        keys.add(key)
+        last = seq
+        if deleted:
+            deletes.append(key)
+            continue
+        try:
+            row = coerce_row(local, dict(zip(columns, values, strict=True)))
+        except ValueError as exc:
+            raise FeedError(_("A row does not fit the local dataset: %(reason)s") % {"reason": exc}) from None
+        if row["_key"] != key:
+            raise FeedError(_("A row's key does not match the local dataset's key columns."), code="column_mismatch")
+        upserts.append(row)
+    result = upsert(dataset, upserts, conn=conn) if upserts else UpsertResult(0, 0)
+    deleted = mark_keys_deleted(conn, dataset, deletes)
+    return FeedResult(last=last, written=result.written, unchanged=result.unchanged, deleted=deleted)
+
+
+def _pg_type(conn: sa.Connection, data_type: str) -> str:
+    return sa.types.to_instance(_SQL_TYPES[data_type]).compile(dialect=conn.dialect)
+
+
+def _apply_staged(c: sa.Connection, dataset, local: list, fed: list, text: str, after: int) -> FeedResult:
+    """`apply_changes_text` on PostgreSQL: the text COPYed into a temporary table typed like the
+    local columns (datetimes as `timestamptz`, read in the platform's time zone when they carry no
+    offset, as `coerce` reads them), checked by one query, then written by one INSERT … ON CONFLICT
+    and one UPDATE, in a savepoint (a failed check leaves the caller's transaction as it was)."""
+    import psycopg
+
+    tbl = table(dataset)
+    target = _quote(c, tbl.name)
+    fed_names = [col.name for col in fed]
+    quoted = {col.name: _quote(c, col.name) for col in local}
+    stage_cols = ", ".join(
+        f"{quoted[col.name]} {'timestamptz' if col.data_type == 'datetime' else _pg_type(c, col.data_type)}"
+        for col in fed)
+    keys = [col for col in local if col.is_key]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        with c.begin_nested():
+            cursor = c.connection.driver_connection.cursor()
+            zone = cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)",
+                                  [settings.TIME_ZONE]).fetchone()[0]
+            cursor.execute("DROP TABLE IF EXISTS pg_temp._dgov_feed")
+            cursor.execute(f"CREATE TEMP TABLE _dgov_feed (_key text, _seq bigint, _deleted boolean"
+                           f"{', ' + stage_cols if stage_cols else ''}, _ord bigint GENERATED ALWAYS AS IDENTITY) "
+                           "ON COMMIT DROP")
+            with cursor.copy(f"COPY _dgov_feed (_key, _seq, _deleted{''.join(', ' + quoted[n] for n in fed_names)}) "
+                             "FROM STDIN") as copy:
+                copy.write(text)
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])
+            unfit = []
+            for col in fed:
+                q = quoted[col.name]
+                if col.data_type == "decimal":
+                    unfit.append(f"{q}::text IN ('NaN', 'Infinity', '-Infinity')")
+                elif col.data_type == "date":
+                    unfit.append(f"NOT isfinite({q}) OR {q} NOT BETWEEN '0001-01-01' AND '9999-12-31'")
+                elif col.data_type == "datetime":
+                    unfit.append(f"NOT isfinite({q}) OR {q} < '0001-01-01 00:00:00+00' "
+                                 f"OR {q} >= '10000-01-01 00:00:00+00'")
+            single = keys[0] if len(keys) == 1 and keys[0].data_type == "string" else None
+            mismatch = ("false" if single is None else
+                        f"_key IS DISTINCT FROM {quoted[single.name]}" if single.name in fed_names else "true")
+            counts = cursor.execute(
+                "SELECT count(*), "
+                "count(*) FILTER (WHERE _key IS NULL OR _key = '' OR _seq IS NULL OR _deleted IS NULL), "
+                "count(*) FILTER (WHERE _deleted), "
+                "coalesce(bool_and(_seq > prev), true), count(DISTINCT _key), max(_seq), "
+                f"count(*) FILTER (WHERE NOT _deleted AND ({' OR '.join(unfit) or 'false'})), "
+                f"count(*) FILTER (WHERE NOT _deleted AND ({mismatch})) "
+                "FROM (SELECT *, lag(_seq, 1, %s::bigint) OVER (ORDER BY _ord) AS prev FROM _dgov_feed) x",
+                [after]).fetchone()
+            total, lacking, deletions, increasing, distinct, last, unfit_rows, mismatched = counts
+            if lacking:
+                raise FeedError(_("A change lacks its key, sequence or deletion flag."))
+            if not increasing:
+                raise FeedError(_("The changes are not in increasing sequence after the checkpoint."))
+            if distinct != total:
+                raise FeedError(_("A key appears twice in one batch."))
+            if unfit_rows:
+                raise FeedError(_("A row does not fit the local dataset: %(reason)s")
+                                % {"reason": _("not a finite value or out of range")})
+            if mismatched:
+                raise FeedError(_("A row's key does not match the local dataset's key columns."),
+                                code="column_mismatch")
+            if single is None and total:
+                key_names = [col.name for col in keys]
+                for key, *values in cursor.execute(
+                        f"SELECT _key{''.join(', ' + (quoted[n] if n in fed_names else 'NULL') for n in key_names)} "
+                        "FROM _dgov_feed WHERE NOT _deleted"):
+                    try:
+                        made = row_key(dict(zip(key_names, values, strict=True)), key_names)
+                    except RowError as exc:
+                        raise FeedError(_("A row does not fit the local dataset: %(reason)s")
+                                        % {"reason": exc}) from None
+                    if made != key:
+                        raise FeedError(_("A row's key does not match the local dataset's key columns."),
+                                        code="column_mismatch")
+            if not total:
+                return FeedResult(last=after, written=0, unchanged=0, deleted=0)
+            # Hold the sequence before reading what the table holds (the module docstring).
+            base = lock_sequence(c, tbl)
+            values = [(f"s.{quoted[col.name]} AT TIME ZONE 'UTC'" if col.data_type == "datetime"
+                       else f"s.{quoted[col.name]}") if col.name in fed_names
+                      else f"NULL::{_pg_type(c, col.data_type)}" for col in local]
+            cols = ", ".join(quoted[col.name] for col in local)
+            table_cols = ", ".join(f"t.{quoted[col.name]}" for col in local)
+            written = deleted = 0
+            if total > deletions:
+                written = cursor.execute(
+                    f"INSERT INTO {target} (_key, _seq, _loaded_at, _deleted, {cols}) "
+                    f"SELECT s._key, %s + row_number() OVER (ORDER BY s._key), %s, false, {', '.join(values)} "
+                    f"FROM _dgov_feed s LEFT JOIN {target} t ON t._key = s._key WHERE NOT s._deleted AND "
+                    f"(t._key IS NULL OR t._deleted OR ({', '.join(values)}) IS DISTINCT FROM ({table_cols})) "
+                    f"ON CONFLICT (_key) DO UPDATE SET _seq = EXCLUDED._seq, _loaded_at = EXCLUDED._loaded_at, "
+                    f"_deleted = false, {', '.join(f'{q} = EXCLUDED.{q}' for q in quoted.values())}",
+                    [base, now]).rowcount
+            if deletions:
+                deleted = cursor.execute(
+                    f"UPDATE {target} u SET _deleted = true, _seq = g.seq, _loaded_at = %s "
+                    f"FROM (SELECT t._key, %s + row_number() OVER (ORDER BY t._key) AS seq FROM _dgov_feed s "
+                    f"JOIN {target} t ON t._key = s._key WHERE s._deleted AND NOT t._deleted) g WHERE u._key = g._key",
+                    [now, base + written]).rowcount
+            if written + deleted:
+                _advance(cursor, tbl, base, written + deleted)
+            cursor.execute("DROP TABLE pg_temp._dgov_feed")
+    except psycopg.errors.BadCopyFileFormat:
+        raise FeedError(_("A change lacks its key, sequence or deletion flag.")) from None
+    except psycopg.errors.DataError as exc:
+        # The database's message may quote the value (personal data): its condition only.
+        raise FeedError(_("A row does not fit the local dataset: %(reason)s")
+                        % {"reason": type(exc).__name__}) from None
+    return FeedResult(last=last, written=written, unchanged=total - deletions - written, deleted=deleted)

@@ -397,6 +397,8 @@ class _Tally:
     rejected: int = 0
     rejects: list = field(default_factory=list)
     keys: set = field(default_factory=set)
+    #: keys of rejected rows: not loaded, yet not gone from the source either
+    kept: set = field(default_factory=set)
     watermark: object = None
 
     masked_key: bool = False
@@ -512,36 +514,53 @@ def _later(old: str, seen) -> str:
     return new
 
 
-def _check_rows(mapping: SourceMapping, columns: list, rows, tally: _Tally, *, track_watermark: bool):
-    """Yield the coerced rows of `rows` ((number, {source column: value})), rejecting those that do
-    not fit or repeat a key."""
+def _check_rows(mapping: SourceMapping, columns: list, rows, tally: _Tally, *, track_watermark: bool,
+                source_columns: list[str] | None = None):
+    """Yield the coerced rows of `rows` ((number, source row)), rejecting those that do not fit or
+    repeat a key. A source row is a dict by source column, and the rows come out as dicts with
+    `_key` (`datastore.coerce_row`); or, with `source_columns`, a tuple of those columns' values, and
+    they come out as `(_key, value, …)` (`datastore.tuple_coercer`, what `datastore.load` takes)."""
     col_map = mapping.column_map
     inc_col = mapping.incremental_column if track_watermark else ""
-    # Converters chosen once for the columns, reading the source row by its column names (no dict of
-    # the dataset's names per row).
-    convert = datastore.row_coercer(columns, col_map)
+    # Converters chosen once for the columns, reading the source row by its column names or positions
+    # (no dict of the dataset's names per row).
+    if source_columns is not None:
+        index = {name: i for i, name in enumerate(source_columns)}
+        convert = datastore.tuple_coercer(columns, {col: index[src] for col, src in col_map.items()})
+
+        def source_value(source_row, name):
+            return source_row[index[name]] if name in index else None
+    else:
+        convert = datastore.row_coercer(columns, col_map)
+
+        def source_value(source_row, name):
+            return source_row.get(name)
+    inc_index = index[inc_col] if inc_col and source_columns is not None else None
+    keys = tally.keys
     for number, source_row in rows:
         tally.read += 1
         if inc_col:
-            value = source_row.get(inc_col)
+            value = source_row[inc_index] if inc_index is not None else source_row.get(inc_col)
             if value is not None and (tally.watermark is None or value > tally.watermark):
                 tally.watermark = value
         try:
             values = convert(source_row)
         except datastore.RowError as exc:
-            row = {col: source_row.get(src) for col, src in col_map.items()}
+            row = {col: source_value(source_row, src) for col, src in col_map.items()}
             try:
                 key = datastore.row_key({c.name: row.get(c.name) for c in columns if c.is_key},
                                         [c.name for c in columns if c.is_key])
-                tally.keys.add(key)  # a bad row of a known key is not "gone from the source"
+                keys.add(key)  # a bad row of a known key is not "gone from the source"
+                tally.kept.add(key)
             except datastore.RowError:
                 key = ""
             tally.reject(number, key, str(exc))
             continue
-        if values["_key"] in tally.keys:
-            tally.reject(number, values["_key"], _("the key repeats an earlier row"))
+        key = values[0] if source_columns is not None else values["_key"]
+        if key in keys:
+            tally.reject(number, key, _("the key repeats an earlier row"))
             continue
-        tally.keys.add(values["_key"])
+        keys.add(key)
         yield values
 
 
@@ -568,15 +587,21 @@ def run_load(*, actor, mapping: SourceMapping, trigger: str = LoadRun.Trigger.MA
             missing = [c for c in source_cols if c not in available]
             if missing:
                 raise sources.SourceError(_("the source table has no column %(names)s") % {"names": ", ".join(missing)})
-            rows = sources.read_rows(conn, mapping.source_table, source_cols,
-                                     since_column=mapping.incremental_column if incremental else "", since=since,
-                                     strict=by_key, order_by=mapping.incremental_column if incremental else "")
-            numbered = ((i, row) for i, row in enumerate(rows, start=1))
+            rows = sources.read_tuples(conn, mapping.source_table, source_cols,
+                                       since_column=mapping.incremental_column if incremental else "", since=since,
+                                       strict=by_key, order_by=mapping.incremental_column if incremental else "")
+            numbered = enumerate(rows, start=1)
+            checked = _check_rows(mapping, columns, numbered, tally, track_watermark=incremental,
+                                  source_columns=source_cols)
             with datastore.transaction() as ds:
                 datastore.ensure_table(mapping.dataset, conn=ds)
-                result = datastore.upsert(mapping.dataset, _check_rows(mapping, columns, numbered, tally,
-                                                                      track_watermark=incremental), conn=ds)
-                deleted = 0 if incremental else datastore.mark_deleted(mapping.dataset, tally.keys, conn=ds)
+                # A job's rows have one key each (`_check_rows` rejects repeats): an empty dataset is
+                # written by COPY straight into its table.
+                result = datastore.load(mapping.dataset, checked, conn=ds)
+                # the rows just upserted are kept without being sent again, and so are the keys of
+                # rows rejected
+                deleted = 0 if incremental else datastore.mark_deleted(mapping.dataset, tally.kept, conn=ds,
+                                                                       upserted=True)
     except sources.SourceError as exc:
         return _finish(run, mapping, tally=tally, error=str(exc))
     except Exception as exc:  # noqa: BLE001  (the run records the failure; the traceback goes to the log)
@@ -629,8 +654,8 @@ def load_file(*, actor, mapping: SourceMapping, name: str, data: bytes) -> LoadR
     try:
         with datastore.transaction() as ds:
             datastore.ensure_table(mapping.dataset, conn=ds)
-            result = datastore.upsert(mapping.dataset, good, conn=ds)
-            deleted = datastore.mark_deleted(mapping.dataset, tally.keys, conn=ds) \
+            result = datastore.upsert(mapping.dataset, good, conn=ds, unique=True)
+            deleted = datastore.mark_deleted(mapping.dataset, (), conn=ds, upserted=True) \
                 if mapping.mode == LoadMode.FULL else 0
     except Exception as exc:  # noqa: BLE001
         import logging

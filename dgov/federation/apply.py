@@ -1,18 +1,18 @@
 """The target side: apply one batch of a feed's changes, and advance the checkpoint with it.
 
-A dataset's batch is applied in ONE transaction of the target's data store: the rows (upserted by
-key; deletions marked with a new local sequence) and the checkpoint row in `_dgov_fed_checkpoints`,
-which lives in the same database as the rows it describes. A `kill -9` therefore leaves either the
-whole batch with its checkpoint or neither. The checkpoint moves by compare-and-set: a batch applies
-only if it starts where the checkpoint stands (`after`), so a batch sent twice, or by a pull and a
-push at once, is refused instead of being applied twice. Applying is idempotent anyway: a row whose
-values did not change is not rewritten.
+A dataset's batch (its changes as COPY text, `dgov.aggregation.copytext`) is applied in ONE
+transaction of the target's data store: the rows (checked, then upserted by key; deletions marked
+with a new local sequence: `datastore.apply_changes_text`) and the checkpoint row in
+`_dgov_fed_checkpoints`, which lives in the same database as the rows it describes. A `kill -9`
+therefore leaves either the whole batch with its checkpoint or neither. The checkpoint moves by
+compare-and-set: a batch applies only if it starts where the checkpoint stands (`after`), so a batch
+sent twice, or by a pull and a push at once, is refused instead of being applied twice. Applying is
+idempotent anyway: a row whose values did not change is not rewritten.
 
 The catalog's batch is applied the same way in the application database, where `RemoteEntry` and
 the subscription's checkpoint live.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from dgov.aggregation import datastore
 from dgov.catalog.models import OpenType, SharingType
 from dgov.federation.models import RemoteEntry, Subscription
-from dgov.federation.protocol import MAX_BATCH, batch_digest
+from dgov.federation.protocol import MAX_BATCH, batch_digest, rows_digest
 
 MAX_SEQ = 2**63 - 1  # the checkpoint is a bigint on every database
 
@@ -63,20 +63,27 @@ class Applied:
 
 # --- checkpoints in the data store -------------------------------------------------------------------
 def _ensure_checkpoints() -> None:
+    """The checkpoints table exists (checked once per process and data store)."""
+    if datastore.known(("federation checkpoints",)):
+        return
     with datastore.transaction() as conn:
         _meta.create_all(conn, tables=[checkpoints], checkfirst=True)
+    datastore.note(("federation checkpoints",))
 
 
 def _ensure_checkpoint_row(name: str) -> None:
     """The checkpoint row exists (at 0) before anyone applies: `SELECT … FOR UPDATE` locks nothing
     when the row is missing, so two first batches (a pull and a push at once) on PostgreSQL would
     both read 0 and both apply — and the second would move the checkpoint back, or fail on the key."""
+    if datastore.known(("federation checkpoint", name)):
+        return
     try:
         with datastore.transaction() as conn:
             if conn.execute(sa.select(checkpoints.c.name).where(checkpoints.c.name == name)).first() is None:
                 conn.execute(checkpoints.insert().values(name=name, last_seq=0))
     except sa.exc.IntegrityError:
         pass  # a concurrent first batch created it: what we need
+    datastore.note(("federation checkpoint", name))
 
 
 def _read(conn, name: str, *, lock: bool = False) -> int:
@@ -130,58 +137,30 @@ def check_batch(after: int, changes, digest: str) -> int:
 
 
 # --- datasets ---------------------------------------------------------------------------------------------
-def _mark_keys_deleted(conn, dataset, keys: list[str]) -> int:
-    """Mark the live rows with these keys deleted, each with a new sequence of the local table (so
-    that a node further down sees the deletion too). `datastore.mark_deleted` marks everything *not*
-    kept, which is a full load's need; a feed names the keys."""
-    if not keys:
-        return 0
-    tbl = datastore.table(dataset)
-    # Hold the table's sequence before reading which rows are live, like every writer of the table
-    # (datastore's rule): sequence order stays commit order for whoever reads this table's changes.
-    datastore.lock_sequence(conn, tbl)
-    live = sorted(k for (k,) in conn.execute(
-        sa.select(tbl.c._key).where(tbl.c._key.in_(keys), tbl.c._deleted.is_(False))))
-    if not live:
-        return 0
-    meta = datastore.meta_table
-    conn.execute(meta.update().where(meta.c.table_name == tbl.name).values(last_seq=meta.c.last_seq + len(live)))
-    first = conn.execute(sa.select(meta.c.last_seq).where(meta.c.table_name == tbl.name)).scalar_one() - len(live) + 1
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    stmt = (tbl.update().where(tbl.c._key == sa.bindparam("k_key"))
-            .values(_deleted=True, _seq=sa.bindparam("v_seq"), _loaded_at=now))
-    conn.execute(stmt, [{"k_key": key, "v_seq": first + i} for i, key in enumerate(live)])
-    return len(live)
+def _rows_batch(payload: dict) -> tuple[list[str], str]:
+    """(columns, rows) of a dataset batch, well formed, and matching its digest."""
+    columns, count, rows, digest = (payload.get("columns"), payload.get("count"), payload.get("rows"),
+                                    payload.get("digest", ""))
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) \
+            or len(set(columns)) != len(columns) or type(count) is not int or not isinstance(rows, str):
+        raise BatchError(_("The changes are not a list."))
+    if count > MAX_BATCH:
+        raise BatchError(_("A batch carries at most %(n)d changes.") % {"n": MAX_BATCH})
+    if count != rows.count("\n") or (rows and not rows.endswith("\n")):
+        raise BatchError(_("A change lacks its key, sequence or deletion flag."))
+    if digest != rows_digest(columns, rows):
+        raise BatchError(_("The batch does not match its digest."), code="bad_digest")
+    return columns, rows
 
 
-def _dataset_rows(dataset, changes: list[dict]) -> tuple[list[dict], list[str]]:
-    columns = list(dataset.columns.all())
-    names = {c.name for c in columns}
-    upserts, deletes = [], []
-    for change in changes:
-        if change["_deleted"]:
-            deletes.append(change["_key"])
-            continue
-        unknown = set(change) - names - {"_key", "_seq", "_deleted"}
-        if unknown:
-            raise BatchError(_("The feed has columns the local dataset lacks: %(names)s")
-                             % {"names": ", ".join(sorted(unknown))}, code="column_mismatch")
-        try:
-            values = datastore.coerce_row(columns, {n: change.get(n) for n in names})
-        except ValueError as exc:
-            raise BatchError(_("A row does not fit the local dataset: %(reason)s") % {"reason": exc}) from None
-        if values["_key"] != change["_key"]:
-            raise BatchError(_("A row's key does not match the local dataset's key columns."),
-                             code="column_mismatch")
-        upserts.append(values)
-    return upserts, deletes
-
-
-def apply_dataset_batch(subscription: Subscription, after: int, changes: list[dict], digest: str) -> Applied:
-    last = check_batch(after, changes, digest)
+def apply_dataset_batch(subscription: Subscription, after: int, payload: dict) -> Applied:
+    columns, rows = _rows_batch(payload)
     dataset = subscription.dataset
-    upserts, deletes = _dataset_rows(dataset, changes)
-    datastore.ensure_table(dataset)  # its own transaction: never inside ours (SQLite has one writer)
+    unknown = set(columns) - {c.name for c in dataset.columns.all()}
+    if unknown:
+        raise BatchError(_("The feed has columns the local dataset lacks: %(names)s")
+                         % {"names": ", ".join(sorted(unknown))}, code="column_mismatch")
+    datastore.ready(dataset)  # its own transaction: never inside ours (SQLite has one writer)
     _ensure_checkpoints()
     name = subscription.checkpoint_name
     _ensure_checkpoint_row(name)
@@ -189,10 +168,13 @@ def apply_dataset_batch(subscription: Subscription, after: int, changes: list[di
         current = _read(conn, name, lock=True)
         if current != after:
             raise CheckpointMoved(current)
-        result = datastore.upsert(dataset, upserts, conn=conn)
-        deleted = _mark_keys_deleted(conn, dataset, deletes)
-        _write(conn, name, last)
-    return Applied(checkpoint=last, written=result.written, unchanged=result.unchanged, deleted=deleted)
+        try:
+            result = datastore.apply_changes_text(dataset, columns, rows, after=after, conn=conn)
+        except datastore.FeedError as exc:
+            raise BatchError(str(exc), code=exc.code) from None
+        _write(conn, name, result.last)
+    return Applied(checkpoint=result.last, written=result.written, unchanged=result.unchanged,
+                   deleted=result.deleted)
 
 
 # --- the catalog --------------------------------------------------------------------------------------------
@@ -212,8 +194,9 @@ def _item(item) -> dict:
     return {name: item[name][:200] for name in ITEM_FIELDS if isinstance(item.get(name), str)}
 
 
-def apply_catalog_batch(subscription: Subscription, after: int, changes: list[dict], digest: str) -> Applied:
-    last = check_batch(after, changes, digest)
+def apply_catalog_batch(subscription: Subscription, after: int, payload: dict) -> Applied:
+    changes = payload.get("changes")
+    last = check_batch(after, changes, payload.get("digest", ""))
     written = deleted = unchanged = 0
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().get(pk=subscription.pk)
@@ -243,7 +226,11 @@ def apply_catalog_batch(subscription: Subscription, after: int, changes: list[di
     return Applied(checkpoint=last, written=written, unchanged=unchanged, deleted=deleted)
 
 
-def apply_batch(subscription: Subscription, after: int, changes: list[dict], digest: str) -> Applied:
+def apply_batch(subscription: Subscription, after: int, payload: dict) -> Applied:
+    """Apply a batch as it travels (`feeds.changes`: `changes` for the catalog, `columns`, `count`
+    and `rows` for a dataset, and its `digest`) after the checkpoint `after`."""
+    if not isinstance(payload, dict):
+        raise BatchError(_("The changes are not a list."))
     if subscription.kind == Subscription.Kind.CATALOG:
-        return apply_catalog_batch(subscription, after, changes, digest)
-    return apply_dataset_batch(subscription, after, changes, digest)
+        return apply_catalog_batch(subscription, after, payload)
+    return apply_dataset_batch(subscription, after, payload)

@@ -5,7 +5,8 @@
   sequence when its version changes while published, and once more when it stops being published
   (withdrawn, marked `_deleted`), so withdrawals travel too. Drafts never leave the node.
 - `<resource code>`: a dataset published to the peer (`Publication`), its changes from the data
-  store (`datastore.changes_since`, ordered by the table's change sequence, deletions included).
+  store as COPY text (`datastore.changes_text`, ordered by the table's change sequence, deletions
+  included).
 """
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.db import transaction
 from dgov.aggregation import datastore
 from dgov.aggregation.models import Dataset
 from dgov.catalog.models import CatalogEntry, Status
+from dgov.federation import protocol
 from dgov.federation.models import CATALOG_FEED, CatalogFeedItem, CatalogFeedState, Publication
 
 
@@ -101,12 +103,14 @@ def list_feeds(peer) -> list[dict]:
     return feeds
 
 
-def changes(peer, feed: str, after: int, limit: int) -> tuple[int, list[dict]]:
-    """(the feed's last sequence, up to `limit` changes after `after`)."""
+def changes(peer, feed: str, after: int, limit: int) -> dict:
+    """The batch of up to `limit` changes after `after`, as it travels (`protocol.batch_payload` for
+    the catalog, `protocol.rows_payload` for a dataset)."""
     if feed == CATALOG_FEED:
         last = refresh_catalog_feed()
-        return last, catalog_changes(after, limit)
+        return protocol.batch_payload(feed, after, last, catalog_changes(after, limit))
     dataset = published_dataset(peer, feed)
     # The last sequence is read before the batch: the batch never ends beyond what `last` says.
-    last = datastore.stats(dataset)[1]
-    return last, [c for c in datastore.changes_since(dataset, after, limit) if c["_seq"] <= last]
+    last = datastore.last_seq(dataset)
+    columns, count, rows = datastore.changes_text(dataset, after, limit, last)
+    return protocol.rows_payload(feed, after, last, columns, count, rows)

@@ -163,12 +163,11 @@ def _changes(request, peer, feed):
     after = _int_param(request, "after", 0, 0, MAX_AFTER)
     limit = _int_param(request, "limit", protocol.DEFAULT_BATCH, 1, protocol.MAX_BATCH)
     try:
-        last, changes = feeds.changes(peer, feed, after, limit)
+        return 200, feeds.changes(peer, feed, after, limit)
     except feeds.UnknownFeed:
         raise NodeError(404, "not_found", _("No such feed.")) from None
     except feeds.FeedRefused:
         raise NodeError(403, "not_published", _("This feed is not published to your node.")) from None
-    return 200, protocol.batch_payload(feed, after, last, changes)
 
 
 @_methods("GET")

@@ -14,6 +14,7 @@ resumes from the checkpoint the target committed last.
 
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -271,8 +272,23 @@ def _record_status(subscription: Subscription, *, source_seq: int | None = None,
         Subscription.objects.filter(pk=subscription.pk).update(rows_applied=F("rows_applied") + applied)
 
 
+def _claimed_last(answer: dict) -> int | None:
+    """The sequence a dataset batch says it ends at (its last line's), read without parsing the rest."""
+    rows = answer.get("rows")
+    if not isinstance(rows, str) or not rows.endswith("\n"):
+        return None
+    fields = rows[rows.rfind("\n", 0, len(rows) - 1) + 1:].split("\t", 2)
+    return int(fields[1]) if len(fields) > 2 and fields[1].isdigit() and len(fields[1]) <= 19 else None
+
+
 def pull(subscription: Subscription, *, batch: int = protocol.DEFAULT_BATCH, on_batch=None) -> SyncRun:
-    """Pull a subscription's feed from its peer until it is up to date."""
+    """Pull a subscription's feed from its peer until it is up to date.
+
+    A dataset's batches are applied by a second thread, one at a time and in order, while this one
+    asks for the next batch (after the sequence the one being applied ends at): the peer's answer and
+    the data store's work overlap. Each batch still commits with its checkpoint, which moves by
+    compare-and-set: a batch asked for ahead is applied only if the one before it ended where it
+    starts, and asked for again from the checkpoint otherwise."""
     if subscription.dataset_id:  # its columns once: every batch's apply reads them several times
         subscription = Subscription.objects.select_related("peer", "dataset__entry").prefetch_related(
             "dataset__columns").get(pk=subscription.pk)
@@ -280,33 +296,88 @@ def pull(subscription: Subscription, *, batch: int = protocol.DEFAULT_BATCH, on_
     start = apply.checkpoint(subscription)
     run = _start(peer, subscription.feed, SyncRun.Direction.PULL, subscription, start)
     after, source_seq, applied_total = start, None, 0
+    # The thread touches only the data store (the subscription, its dataset and columns are loaded).
+    ahead = ThreadPoolExecutor(max_workers=1) if subscription.kind == Subscription.Kind.DATASET else None
+    pending = None
+
+    def settle() -> None:
+        """Wait for the batch being applied; `after` becomes where the checkpoint stands."""
+        nonlocal pending, after, applied_total
+        future, pending = pending, None
+        try:
+            applied = future.result()
+        except apply.CheckpointMoved as exc:
+            after = exc.current  # someone else (a push, another pull) applied it: go on from there
+            return
+        _progress(run, applied)
+        applied_total += applied.applied
+        after = applied.checkpoint
+        if on_batch:
+            on_batch(run)
+
     try:
+        asking = after
         while True:
             answer = protocol.call(peer, "GET", f"/federation/v1/feeds/{subscription.feed}/changes",
-                                   query={"after": after, "limit": batch}).body
-            if answer.get("after") != after or answer.get("feed") != subscription.feed:
+                                   query={"after": asking, "limit": batch}).body
+            if answer.get("after") != asking or answer.get("feed") != subscription.feed:
                 raise SyncError(_("The answer is for another request."))
+            if pending is not None:
+                settle()
+                if after != asking:  # the batch before did not end where this one starts
+                    asking = after
+                    continue
             source_seq = answer.get("last_seq") if type(answer.get("last_seq")) is int else None
-            changes = answer.get("changes")
-            if not changes:
+            if subscription.kind == Subscription.Kind.CATALOG:
+                changes = answer.get("changes")
+                size = len(changes) if isinstance(changes, list) else -1
+            else:
+                size = answer.get("count") if type(answer.get("count")) is int else -1
+            if size == 0:
                 break
-            if not isinstance(changes, list) or len(changes) > batch:
+            if size < 0 or size > batch:
                 raise SyncError(_("The peer sent more changes than were asked for."))
-            try:
-                applied = apply.apply_batch(subscription, after, changes, answer.get("digest", ""))
-            except apply.CheckpointMoved as exc:
-                after = exc.current  # someone else (a push, another pull) applied it: go on from there
+            if ahead is None:
+                try:
+                    applied = apply.apply_batch(subscription, after, answer)
+                except apply.CheckpointMoved as exc:
+                    after = asking = exc.current
+                    continue
+                _progress(run, applied)
+                applied_total += applied.applied
+                after = asking = applied.checkpoint
+                if on_batch:
+                    on_batch(run)
                 continue
-            _progress(run, applied)
-            applied_total += applied.applied
-            after = applied.checkpoint
-            if on_batch:
-                on_batch(run)
+            pending = ahead.submit(apply.apply_batch, subscription, after, answer)
+            claimed = _claimed_last(answer)
+            if claimed is None or claimed <= asking:
+                settle()  # nothing to ask ahead for: the apply says what is wrong
+                claimed = after
+            asking = claimed
     except (ProtocolError, SyncError, apply.BatchError) as exc:
+        if pending is not None:
+            try:
+                settle()  # the batch being applied commits or not on its own: count it if it did
+            except Exception:  # noqa: BLE001, S110  (the run fails for the first error)
+                pass
         _record_status(subscription, source_seq=source_seq, error=str(exc), applied=applied_total)
         return _finish(run, str(exc))
+    finally:
+        if pending is not None:
+            _wait(pending)
+        if ahead is not None:
+            ahead.shutdown()
     _record_status(subscription, source_seq=source_seq, applied=applied_total)
     return _finish(run)
+
+
+def _wait(future) -> None:
+    """Let a batch being applied finish (it commits or not on its own) before the call returns."""
+    try:
+        future.result()
+    except Exception:  # noqa: BLE001, S110  (the error that ends the call is already on its way)
+        pass
 
 
 def publication_for(peer: Peer, feed: str) -> Publication | None:
@@ -329,10 +400,9 @@ def push(peer: Peer, feed: str, *, batch: int = protocol.DEFAULT_BATCH, on_batch
         run.from_seq = run.to_seq = after
         SyncRun.objects.filter(pk=run.pk).update(from_seq=after, to_seq=after)
         while True:
-            last, changes = feeds.changes(peer, feed, after, batch)
-            if not changes:
+            payload = feeds.changes(peer, feed, after, batch)
+            if not (payload.get("changes") if feed == CATALOG_FEED else payload.get("count")):
                 break
-            payload = protocol.batch_payload(feed, after, last, changes)
             try:
                 answer = protocol.call(peer, "POST", f"/federation/v1/inbox/{feed}", payload=payload).body
             except ProtocolError as exc:
@@ -375,7 +445,7 @@ def receive_push(peer: Peer, feed: str, payload: dict) -> apply.Applied:
                   runner=_runner(), started_at=timezone.now(), from_seq=after, to_seq=after)
     source_seq = payload.get("last_seq") if type(payload.get("last_seq")) is int else None
     try:
-        applied = apply.apply_batch(subscription, after, payload.get("changes"), payload.get("digest", ""))
+        applied = apply.apply_batch(subscription, after, payload)
     except apply.CheckpointMoved:
         raise
     except apply.BatchError as exc:

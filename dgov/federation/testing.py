@@ -40,3 +40,25 @@ def loopback(monkeypatch) -> tuple[Peer, Peer]:
     remote = peer_row(REMOTE, name="江西省（测试）")
     monkeypatch.setattr(protocol, "transport", client_transport)
     return caller, remote
+
+
+def dataset_batch(dataset, after: int = 0, limit: int = 100, *, feed: str = "") -> dict:
+    """A dataset's batch of changes after `after`, as the source sends it (`feeds.changes`)."""
+    from dgov.aggregation import datastore
+
+    last = datastore.last_seq(dataset)
+    columns, count, rows = datastore.changes_text(dataset, after, limit, last)
+    return protocol.rows_payload(feed or dataset.entry.code, after, last, columns, count, rows)
+
+
+def lines(batch: dict) -> list[list[str]]:
+    """A dataset batch's rows as lists of fields (COPY text, escapes kept)."""
+    return [line.split("\t") for line in batch["rows"].split("\n")[:-1]]
+
+
+def rebuilt(batch: dict, rows: list[list[str]], columns: list[str] | None = None) -> dict:
+    """`batch` carrying these rows (lists of fields) instead, with a digest that matches them."""
+    columns = batch["columns"] if columns is None else columns
+    text = "".join("\t".join(fields) + "\n" for fields in rows)
+    return {**batch, "columns": columns, "count": len(rows), "rows": text,
+            "digest": protocol.rows_digest(columns, text)}

@@ -11,7 +11,7 @@ from dgov.aggregation import datastore as store
 from dgov.aggregation.testing import make_dataset
 from dgov.federation import apply, feeds, protocol, services
 from dgov.federation.models import CATALOG_FEED, Publication, RemoteEntry, Subscription, SyncRun
-from dgov.federation.testing import client_transport
+from dgov.federation.testing import client_transport, dataset_batch, lines, rebuilt
 from dgov.federation.tests.test_sync import live, rows
 
 
@@ -62,7 +62,7 @@ def test_a_pushed_checkpoint_mismatch_that_does_not_move_ends_the_push(upload, s
     store.upsert(source, rows(3))
     calls = []
 
-    def stuck(subscription, after, changes, digest):
+    def stuck(subscription, after, payload):
         calls.append(after)
         if len(calls) > 3:
             raise RuntimeError("looping")  # an unsigned 500 ends the push either way
@@ -84,13 +84,14 @@ def test_a_source_sending_more_changes_than_asked_is_refused(pair, source, targe
 
 def test_batches_beyond_the_limits_are_refused(source, target):
     store.upsert(source, rows(2))
-    changes = store.changes_since(source, 0, 10)
-    too_many = [dict(changes[0], _key=str(i), _seq=i + 1) for i in range(protocol.MAX_BATCH + 1)]
+    batch = dataset_batch(source, 0, 10)
+    first = lines(batch)[0]
+    too_many = rebuilt(batch, [[str(i), str(i + 1), *first[2:]] for i in range(protocol.MAX_BATCH + 1)])
     with pytest.raises(apply.BatchError):
-        apply.apply_batch(target, 0, too_many, protocol.batch_digest(too_many))
-    beyond = [dict(changes[0], _seq=2**63)]
+        apply.apply_batch(target, 0, too_many)
+    beyond = rebuilt(batch, [[first[0], str(2**63), *first[2:]]])
     with pytest.raises(apply.BatchError):
-        apply.apply_batch(target, 0, beyond, protocol.batch_digest(beyond))
+        apply.apply_batch(target, 0, beyond)
     assert store.count(target.dataset) == 0 and apply.checkpoint(target) == 0
 
 
@@ -119,7 +120,7 @@ def test_a_push_larger_than_djangos_upload_limit_is_received(upload, source):
 def test_batches_are_cut_to_fit_the_body_limit_and_bigger_bodies_are_refused(upload, source, monkeypatch):
     remote, inbox = upload
     store.upsert(source, rows(9))
-    monkeypatch.setattr(protocol, "MAX_BODY", 4096 + 400)  # about two rows per batch
+    monkeypatch.setattr(protocol, "MAX_BODY", 4096 + 160)  # about two rows (of about 75 bytes) per batch
     run = services.push(remote, source.entry.code, batch=9)
     assert run.status == SyncRun.Status.SUCCEEDED and run.batches >= 4, run.error
     assert live(inbox) == live(source)
@@ -137,7 +138,7 @@ def test_a_pushed_catalog_keeps_only_the_fields_the_feed_carries(pair):
                 "entry": {"name": "对端资源", "version": 1, "sharing_type": "<script>",
                           "items": [{"name": "姓名", "data_type": "string", "extra": {"deep": [1] * 100}},
                                     "not an item", {"no": "name"}, {"name": ["x"]}]}}]
-    apply.apply_batch(sub, 0, changes, protocol.batch_digest(changes))
+    apply.apply_batch(sub, 0, {"changes": changes, "digest": protocol.batch_digest(changes)})
     entry = RemoteEntry.objects.get(peer=remote)
     assert entry.items == [{"name": "姓名", "data_type": "string"}] and entry.sharing_type == ""
 
@@ -146,21 +147,22 @@ def test_deleting_rows_holds_the_tables_sequence_first(source, target, monkeypat
     """A batch of deletions only (no upsert took the lock) reads which rows are live under the
     table's sequence lock, like every writer of the table."""
     store.upsert(source, rows(3))
-    changes = store.changes_since(source, 0, 10)
-    apply.apply_batch(target, 0, changes, protocol.batch_digest(changes))
+    apply.apply_batch(target, 0, dataset_batch(source, 0, 10))
     store.mark_deleted(source, [])
-    deletions = store.changes_since(source, 3, 10)
+    deletions = dataset_batch(source, 3, 10)
     order = []
-    real_lock = store.lock_sequence
-    monkeypatch.setattr(store, "lock_sequence", lambda conn, tbl: (order.append("lock"), real_lock(conn, tbl)))
-    def spy(conn, dataset, keys):
-        order.append("delete")
-        return real_mark(conn, dataset, keys)
+    real_lock, real_execute = store.lock_sequence, store.sa.Connection.execute
+    monkeypatch.setattr(store, "lock_sequence", lambda conn, tbl: (order.append("lock"), real_lock(conn, tbl))[1])
 
-    real_mark = apply._mark_keys_deleted
-    monkeypatch.setattr(apply, "_mark_keys_deleted", spy)
-    assert apply.apply_batch(target, 3, deletions, protocol.batch_digest(deletions)).deleted == 3
-    assert order == ["delete", "lock"] and store.count(target.dataset) == 0
+    def reads(conn, statement, *args, **kwargs):
+        if getattr(statement, "is_select", False) and target.dataset.table_name in str(statement):
+            order.append("read")
+        return real_execute(conn, statement, *args, **kwargs)
+
+    monkeypatch.setattr(store.sa.Connection, "execute", reads)
+    assert apply.apply_batch(target, 3, deletions).deleted == 3
+    assert "lock" in order and order.index("lock") < (order.index("read") if "read" in order else len(order))
+    assert store.count(target.dataset) == 0
 
 
 def test_two_first_batches_at_once_apply_only_one(source, target, monkeypatch):
@@ -168,29 +170,29 @@ def test_two_first_batches_at_once_apply_only_one(source, target, monkeypatch):
     let one through. On PostgreSQL the missing checkpoint row locked nothing, and both applied (the
     second moving the checkpoint back, or failing on the row's key)."""
     store.upsert(source, rows(6))
-    short = store.changes_since(source, 0, 2)
-    full = store.changes_since(source, 0, 6)
+    short = dataset_batch(source, 0, 2)
+    full = dataset_batch(source, 0, 6)
     # the thread must not touch the test's Django connection: everything it needs is fetched here
     sub = Subscription.objects.select_related("peer", "dataset__entry").prefetch_related(
         "dataset__columns").get(pk=target.pk)
     inside, release = threading.Event(), threading.Event()
-    real_upsert = store.upsert
+    real_apply = store.apply_changes_text
     first = []
 
-    def slow_upsert(dataset, values, *, conn=None):
-        result = real_upsert(dataset, values, conn=conn)
+    def slow_apply(dataset, columns, text, *, after, conn):
+        result = real_apply(dataset, columns, text, after=after, conn=conn)
         if not first:
             first.append(True)
             inside.set()
             release.wait(10)
         return result
 
-    monkeypatch.setattr(store, "upsert", slow_upsert)
+    monkeypatch.setattr(store, "apply_changes_text", slow_apply)
     outcome = {}
 
     def apply_full():
         try:
-            outcome["full"] = apply.apply_batch(sub, 0, full, protocol.batch_digest(full)).checkpoint
+            outcome["full"] = apply.apply_batch(sub, 0, full).checkpoint
         except Exception as exc:  # noqa: BLE001 (reported below)
             outcome["full"] = exc
 
@@ -201,7 +203,7 @@ def test_two_first_batches_at_once_apply_only_one(source, target, monkeypatch):
 
     def apply_short():
         try:
-            result["short"] = apply.apply_batch(sub, 0, short, protocol.batch_digest(short)).checkpoint
+            result["short"] = apply.apply_batch(sub, 0, short).checkpoint
         except Exception as exc:  # noqa: BLE001
             result["short"] = exc
 

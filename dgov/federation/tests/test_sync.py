@@ -18,7 +18,7 @@ from dgov.crypto.primitives import SM2PrivateKey
 from dgov.exchange import signing
 from dgov.federation import apply, node, protocol, services
 from dgov.federation.models import CATALOG_FEED, Publication, RemoteEntry, Subscription, SyncRun
-from dgov.federation.testing import REMOTE, peer_row
+from dgov.federation.testing import REMOTE, dataset_batch, lines, peer_row, rebuilt
 
 
 def rows(n: int, start: int = 0, tag: str = "") -> list[dict]:
@@ -145,50 +145,67 @@ class TestPull:
 # --- apply: checkpoint and atomicity ----------------------------------------------------------------------
 class TestApply:
     def _batch(self, source, after=0, limit=100):
-        changes = store.changes_since(source, after, limit)
-        return changes, protocol.batch_digest(changes)
+        return dataset_batch(source, after, limit)
 
     def test_the_same_batch_twice_is_refused_and_nothing_is_duplicated(self, source, target):
         store.upsert(source, rows(5))
-        changes, digest = self._batch(source)
-        assert apply.apply_batch(target, 0, changes, digest).written == 5
+        batch = self._batch(source)
+        assert apply.apply_batch(target, 0, batch).written == 5
         with pytest.raises(apply.CheckpointMoved) as exc:
-            apply.apply_batch(target, 0, changes, digest)
+            apply.apply_batch(target, 0, batch)
         assert exc.value.current == 5
         assert store.count(target.dataset) == 5
 
     def test_a_batch_that_dies_half_way_leaves_neither_rows_nor_checkpoint(self, source, target, monkeypatch):
         store.upsert(source, rows(5))
-        changes, digest = self._batch(source)
+        batch = self._batch(source)
 
         def crash(*args):
             raise RuntimeError("killed between the rows and the checkpoint")
 
         monkeypatch.setattr(apply, "_write", crash)
         with pytest.raises(RuntimeError):
-            apply.apply_batch(target, 0, changes, digest)
+            apply.apply_batch(target, 0, batch)
         monkeypatch.undo()
         assert store.count(target.dataset) == 0 and apply.checkpoint(target) == 0
-        assert apply.apply_batch(target, 0, changes, digest).checkpoint == 5
+        assert apply.apply_batch(target, 0, batch).checkpoint == 5
 
-    @pytest.mark.parametrize("damage", ["digest", "order", "twice", "column"])
+    @pytest.mark.parametrize("damage", ["digest", "order", "twice", "column", "key", "value", "fields", "nokey"])
     def test_damaged_batches_are_refused(self, source, target, damage):
         store.upsert(source, rows(3))
-        changes, digest = self._batch(source)
+        batch = self._batch(source)
+        fields = lines(batch)
+        columns = batch["columns"]
         if damage == "digest":
-            changes[0]["xm"] = "篡改"
+            batch = {**batch, "rows": batch["rows"].replace(fields[0][3], "篡改")}
         elif damage == "order":
-            changes.reverse()
+            batch = rebuilt(batch, fields[::-1])
         elif damage == "twice":
-            changes.append(dict(changes[0], _seq=99))
+            batch = rebuilt(batch, [*fields, [fields[0][0], "99", *fields[0][2:]]])
+        elif damage == "column":
+            batch = rebuilt(batch, [[*f, "1"] for f in fields], [*columns, "extra"])
+        elif damage == "key":  # a row whose key is not what its key column makes
+            batch = rebuilt(batch, [["360603199001019999", *fields[0][1:]], *fields[1:]])
+        elif damage == "value":  # a date that is not one
+            i = 3 + columns.index("djrq")
+            batch = rebuilt(batch, [[*fields[0][:i], "2025-02-30", *fields[0][i + 1:]], *fields[1:]])
+        elif damage == "fields":
+            batch = rebuilt(batch, [fields[0][:-1], *fields[1:]])
         else:
-            for change in changes:
-                change["extra"] = 1
-        if damage != "digest":
-            digest = protocol.batch_digest(changes)
+            batch = rebuilt(batch, [["\\N", *fields[0][1:]], *fields[1:]])
         with pytest.raises(apply.BatchError):
-            apply.apply_batch(target, 0, changes, digest)
+            apply.apply_batch(target, 0, batch)
         assert store.count(target.dataset) == 0 and apply.checkpoint(target) == 0
+
+    def test_values_come_back_as_they_were_sent(self, source, target):
+        """Text with tabs, newlines and backslashes, NULLs, decimals, dates, and a deletion."""
+        odd = [{**rows(1)[0], "xm": "张\t三\n\\ \\N 末", "lxdh": None}, *rows(3)[1:]]
+        store.upsert(source, odd)
+        store.mark_deleted(source, [r["sfzh"] for r in odd[:2]])
+        result = apply.apply_batch(target, 0, self._batch(source))
+        assert (result.written, result.deleted, result.checkpoint) == (2, 0, 4)
+        assert live(target.dataset) == live(source)
+        assert store.select(target.dataset, where=[("sfzh", "eq", odd[0]["sfzh"])])[0]["xm"] == odd[0]["xm"]
 
 
 # --- the catalog feed ---------------------------------------------------------------------------------------
@@ -228,3 +245,37 @@ def test_pairing_checks_the_key_and_refuses_the_own_code(db):
     peer = services.pair(code=REMOTE, name="江西省", base_url="http://127.0.0.1:1",
                          public_key_pem=SM2PrivateKey.generate().public_key().to_pem(), role="upstream", system=True)
     assert peer.paired_at is not None
+
+
+def test_every_data_type_travels_exactly(pair):
+    """Integers, decimals (exact on PostgreSQL), dates, datetimes (UTC on the wire), booleans, binary
+    and NULLs, through the batch text both ways (PostgreSQL's COPY or Python's, by the data store)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from dgov.catalog.testing import item
+
+    items = [item("编号", length=None), item("数量", data_type="integer", length=None),
+             item("金额", data_type="decimal", length=None), item("日期", data_type="date", length=None),
+             item("时间", data_type="datetime", length=None), item("是否", data_type="boolean", length=None),
+             item("附件", data_type="binary", length=None)]
+    columns = [{"name": "bh", "item_name": "编号", "is_key": True}, {"name": "sl", "item_name": "数量"},
+               {"name": "je", "item_name": "金额"}, {"name": "rq", "item_name": "日期"},
+               {"name": "sj", "item_name": "时间"}, {"name": "sf", "item_name": "是否"},
+               {"name": "fj", "item_name": "附件"}]
+    caller, remote = pair
+    source = make_dataset(name="全类型源数据", items=items, columns=columns)
+    Publication.objects.create(peer=caller, dataset=source)
+    inbox = make_dataset(name="全类型目标数据", items=items, columns=columns)
+    sub = Subscription.objects.create(peer=remote, feed=source.entry.code, kind="dataset", dataset=inbox)
+    values = [{"bh": "a\tb", "sl": -(2**63), "je": Decimal("-12.50"), "rq": dt.date(1, 1, 1),
+               "sj": dt.datetime(2026, 1, 1, 8, 0, 0, 500000), "sf": True, "fj": b"\x00\xff\\"},
+              {"bh": "2", "sl": 2**63 - 1, "je": Decimal("0.000001"), "rq": dt.date(9999, 12, 31),
+               "sj": "2026-07-01T23:59:59+00:00", "sf": False, "fj": b""},
+              {"bh": "3", "sl": None, "je": None, "rq": None, "sj": None, "sf": None, "fj": None}]
+    store.upsert(source, values)
+    run = services.pull(sub)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert live(inbox) == live(source) and len(live(inbox)) == 3
+    assert services.pull(sub).status == SyncRun.Status.SUCCEEDED  # nothing new: nothing rewritten
+    assert store.changes_since(inbox, 3) == []
