@@ -46,7 +46,10 @@ from dgov.licenses.schemas import (
 from dgov.orgs.models import Department
 
 router = Router(tags=["licences"])
-IDENTIFIER = Path(..., max_length=200, description="The licence identifier (1.2.156.3005.2.…).")
+# The prefix keeps `/{identifier}` apart from the fixed routes (`/grants`, `/mine`, `/types`, …) in the
+# schema too; a wrong check character still reaches the service (422 `invalid_identifier`).
+IDENTIFIER = Path(..., max_length=200, pattern=r"^1\.2\.156\.3005\.2\.",
+                  description="The licence identifier (1.2.156.3005.2.…).")
 CASE = Query("", max_length=64, description="The case the pull is for, when the holder's grant names one.")
 MAX_UPLOAD = 10 * 1024 * 1024
 
