@@ -9,6 +9,7 @@ from dgov.accounts.api import router as accounts_router
 from dgov.aggregation.api import datasets_router, loads_router, sources_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
+from dgov.cases.api import router as cases_router
 from dgov.catalog.api import router as catalog_router
 from dgov.census.api import router as census_router
 from dgov.core.api import DgovAPI, audit_router
@@ -21,6 +22,7 @@ from dgov.fileexchange.api import router as file_packages_router
 from dgov.kms.api import router as crypto_router
 from dgov.licenses.api import router as licenses_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
+from dgov.services.api import router as services_router
 from dgov.sharing.api import grants_router as sharing_grants_router
 from dgov.sharing.api import requests_router as sharing_requests_router
 
@@ -65,3 +67,5 @@ api.add_router("/exchange/federation/publications", federation_api.publications_
 api.add_router("/exchange/federation/runs", federation_api.runs_router)
 api.add_router("/exchange/packages", file_packages_router)
 api.add_router("/licenses", licenses_router)
+api.add_router("/services/cases", cases_router)
+api.add_router("/services", services_router)

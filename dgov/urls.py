@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("dgov.federation.urls")),
     path("", include("dgov.fileexchange.urls")),
     path("", include("dgov.licenses.urls")),
+    path("", include("dgov.services.urls")),
+    path("", include("dgov.cases.urls")),
     path("", include("dgov.core.urls")),
     path("workbench/", include("dgov.workbench.urls")),
     path("", include("dgov.portal.urls")),

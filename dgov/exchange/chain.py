@@ -142,7 +142,7 @@ def _seal_locked(limit: int, *, head: bool = True) -> int:
     return len(pending)
 
 
-_head_written = [0.0]  # monotonic time this process last scheduled a head-file write
+_head_written = [float("-inf")]  # monotonic time this process last scheduled a head-file write (none yet)
 
 
 def _head_due() -> bool:

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "dgov.federation",
     "dgov.fileexchange",
     "dgov.licenses",
+    "dgov.services",
+    "dgov.cases",
     "dgov.portal",
     "dgov.workbench",
 ]

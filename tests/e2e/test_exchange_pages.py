@@ -133,7 +133,7 @@ def test_the_centre_finds_verifies_and_exports_the_calls(browsing, server, data_
         page.locator(f"main a[href='{LOG}chain.jsonl']").click()
     lines = download.value.path().read_text(encoding="utf-8").splitlines()
     ok, checked, message = offline.verify_lines(lines)
-    assert ok and checked >= 4, message
+    assert ok and checked >= 3, message  # at least this test's calls: /allowed, the rows, the refused replay
     assert_accessible(browsing, data_centre_state, LOG)
 
     url = f"/data/exchange/services/{service['service_code']}/"
