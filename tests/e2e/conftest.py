@@ -1,9 +1,10 @@
 """Browser end-to-end tests against the REAL production server.
 
 The `server` fixture makes a fresh data directory, chooses the database (PostgreSQL when
-DGOV_DATABASE_URL points at one: a separate `<name>_e2e` database on the same server, dropped and
-created for every run; SQLite in the data directory otherwise), runs `dgov init --demo` and starts
-`dgov serve` (gunicorn, two workers) on a free port. Chromium is Debian's (DGOV_CHROMIUM), driven by
+DGOV_DATABASE_URL points at one: a separate `<name>_e2e` database, `<name>_e2e_gw0`… per xdist
+worker, on the same server, dropped and created for every run; SQLite in the data directory
+otherwise), runs `dgov init --demo` and starts `dgov serve` (gunicorn, two workers) on a free port.
+Chromium is Debian's (DGOV_CHROMIUM), driven by
 Playwright; every test gets fresh browser contexts.
 
 The fixtures are package-scoped: the browser and the server stop as soon as the last browser test
@@ -61,11 +62,13 @@ def _free_port() -> int:
 
 
 def _postgres(url: str) -> tuple[str, str, str] | None:
-    """(e2e database url, maintenance url, e2e database name) when `url` is PostgreSQL."""
+    """(e2e database url, maintenance url, e2e database name) when `url` is PostgreSQL: one database per
+    xdist worker (each worker's server has its own data directory, so its own master key)."""
     parts = urlsplit(url)
     if parts.scheme not in PG_SCHEMES:
         return None
-    name = (parts.path.lstrip("/") or "dgov") + "_e2e"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = ((parts.path.lstrip("/") or "dgov") + "_e2e" + (f"_{worker}" if worker else ""))[:63]
     e2e = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
     maintenance = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
     return e2e, maintenance, name
