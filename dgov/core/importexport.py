@@ -38,12 +38,12 @@ class ImportFileError(DgovError):
     code = "import_file"
 
 
-def _unquote(text: str) -> str:
+def unquote(text: str) -> str:
     """Undo the export's quoting of formula-like cells, so an exported file imports unchanged."""
     return text[1:] if text[:1] == "'" and text[1:2] and text[1] in _FORMULA_START else text
 
 
-def _cell(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -52,7 +52,7 @@ def _cell(value) -> str:
         value = value.date()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return _unquote(str(value).strip())
+    return unquote(str(value).strip())
 
 
 def read_upload(file) -> bytes:
@@ -68,7 +68,7 @@ def read_upload(file) -> bytes:
     return file.read(MAX_BYTES + 1)
 
 
-def _check_unpacked(data: bytes) -> None:
+def check_unpacked(data: bytes) -> None:
     """Refuse an .xlsx whose parts unpack to more than MAX_UNPACKED, before openpyxl opens it. (The
     zip directory's sizes bound what is read: Python's zipfile never unpacks more of a part than
     its stated size.)"""
@@ -94,14 +94,14 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
         raise ImportFileError(_("The file is larger than 10 MB."))
     lower = name.lower()
     if lower.endswith(".xlsx"):
-        _check_unpacked(data)
+        check_unpacked(data)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
             raise ImportFileError(_("The file could not be read as an Excel (.xlsx) workbook.")) from exc
         try:
             rows = wb.worksheets[0].iter_rows(values_only=True)
-            numbered = _numbered([_cell(v) for v in row] for row in rows)
+            numbered = numbered_rows([cell_text(v) for v in row] for row in rows)
         finally:
             wb.close()
     elif lower.endswith(".csv"):
@@ -113,7 +113,7 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
                 continue
         else:
             raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-        numbered = _numbered([_unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text)))
+        numbered = numbered_rows([unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text)))
     else:
         raise ImportFileError(_("Upload an .xlsx or .csv file."))
     if not numbered:
@@ -121,7 +121,7 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
     return numbered
 
 
-def _numbered(rows) -> list[tuple[int, list[str]]]:
+def numbered_rows(rows) -> list[tuple[int, list[str]]]:
     """The non-empty rows with their numbers, refusing the file once it passes MAX_ROWS."""
     numbered = []
     for number, row in enumerate(rows, start=1):

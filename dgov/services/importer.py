@@ -37,12 +37,12 @@ from dgov.core.importexport import (
     MAX_BYTES,
     ImportFileError,
     ImportResult,
-    _cell,
-    _check_unpacked,
-    _numbered,
-    _unquote,
+    cell_text,
+    check_unpacked,
+    numbered_rows,
     read_upload,
     safe_cell,
+    unquote,
 )
 from dgov.core.permissions import has_permission, resolver
 from dgov.services import codes, services
@@ -178,7 +178,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
             continue
     else:
         raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-    return _numbered([_unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text)))
+    return numbered_rows([unquote(c.strip()) for c in row] for row in csv.reader(io.StringIO(text)))
 
 
 def read_sheets(name: str, data: bytes) -> tuple[list, list | None]:
@@ -193,7 +193,7 @@ def read_sheets(name: str, data: bytes) -> tuple[list, list | None]:
         return rows, None
     if not lower.endswith(".xlsx"):
         raise ImportFileError(_("Upload an .xlsx or .csv file."))
-    _check_unpacked(data)
+    check_unpacked(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
@@ -202,8 +202,8 @@ def read_sheets(name: str, data: bytes) -> tuple[list, list | None]:
         sheets = {ws.title: ws for ws in wb.worksheets}
         first = sheets.get(IMPL_SHEET) or wb.worksheets[0]
         second = sheets.get(MATERIAL_SHEET)
-        implementations = _numbered([_cell(v) for v in row] for row in first.iter_rows(values_only=True))
-        materials = (_numbered([_cell(v) for v in row] for row in second.iter_rows(values_only=True))
+        implementations = numbered_rows([cell_text(v) for v in row] for row in first.iter_rows(values_only=True))
+        materials = (numbered_rows([cell_text(v) for v in row] for row in second.iter_rows(values_only=True))
                      if second is not None else None)
     finally:
         wb.close()

@@ -536,7 +536,7 @@ def test_reading_stops_once_the_file_passes_the_row_limit(monkeypatch):
             yield [f"cell{n}"]
 
     with pytest.raises(importexport.ImportFileError):
-        importexport._numbered(rows())
+        importexport.numbered_rows(rows())
     assert len(rows_read) == 5  # the header and MAX_ROWS + 1 rows, not the whole file
     data = "\n".join(["名称", "a", "b", "c"]).encode()
     assert len(importexport.read_rows("ok.csv", data)) == 4
