@@ -92,7 +92,8 @@ def parse_filters(user, *, since: dt.date | None = None, until: dt.date | None =
     department (a code; 404 when unknown or outside the user's scope)."""
     today = today or timezone.localdate()
     until = until or today
-    since = since or until - dt.timedelta(days=DEFAULT_DAYS - 1)
+    # An `until` far out of range (0001-01-01) is refused below; the default start must not overflow first.
+    since = since or (until - dt.timedelta(days=DEFAULT_DAYS - 1) if until >= EARLIEST else until)
     errors = {}
     for name, value in (("since", since), ("until", until)):
         if not EARLIEST <= value <= LATEST:

@@ -128,6 +128,9 @@ def test_the_range_and_the_department_narrow_the_calls(calls, reviewer, editor):
     with pytest.raises(ValidationError) as bad:
         statistics.parse_filters(reviewer, since=dt.date(2025, 3, 2), until=dt.date(2025, 3, 1))
     assert set(bad.value.details) == {"until"}
+    with pytest.raises(ValidationError) as bad:  # the default start (30 days earlier) would not exist
+        statistics.parse_filters(reviewer, until=dt.date(1, 1, 1))
+    assert "until" in bad.value.details
     with pytest.raises(ValidationError) as long:
         statistics.parse_filters(reviewer, since=dt.date(2024, 1, 1), until=dt.date(2025, 1, 1))  # 367 days
     assert set(long.value.details) == {"since"}
