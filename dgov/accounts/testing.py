@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from django.test import Client
 from django.utils import timezone
 
-from dgov.accounts.models import NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind, VerificationMethod
+from dgov.accounts.models import Enterprise, NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind, VerificationMethod
 from dgov.accounts.permissions import forget_grants
 from dgov.accounts.services import token_create
 from dgov.core.cache import IDENTITY
-from dgov.core.validators import id_number_check_char
+from dgov.core.validators import credit_code_check_char, id_number_check_char
 from dgov.crypto.fields import blind_index
 from dgov.orgs.models import Department, Region
 
@@ -72,6 +72,22 @@ def make_citizen(username: str | None = None, *, region_code: str = "36060200100
                                  verified=verified, verified_at=timezone.now() if verified else None,
                                  verification_method=VerificationMethod.COUNTER if verified else "")
     return user
+
+
+def valid_credit_code(region6: str = "360603", seq: int | None = None) -> str:
+    """A GB 32100-valid unified social credit code of a company (91…) registered in `region6`."""
+    first17 = f"91{region6}MA{(seq if seq is not None else next(_seq)) % 10**7:07d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def make_enterprise(name: str | None = None, *, username: str | None = None, region_code: str = "360603",
+                    credit_code: str | None = None, verified: bool = True) -> Enterprise:
+    """An enterprise with its own account (kind enterprise), registered in `region_code`."""
+    n = next(_seq)
+    account = make_user(username or f"t_enterprise{n}", kind=UserKind.ENTERPRISE, phone=f"1380000{n % 10000:04d}")
+    return Enterprise.objects.create(name=name or f"鹰潭测试企业{n}有限公司", credit_code=credit_code or valid_credit_code(
+        region_code[:6], n), legal_representative="王五", account=account, region=region(region_code),
+        verified=verified, verified_at=timezone.now() if verified else None)
 
 
 def api_client(user: User | None = None) -> Client:

@@ -36,9 +36,11 @@ from django.utils.translation import gettext_lazy
 
 from dgov.accounts.models import UserKind
 from dgov.cases import clock, notify
+from dgov.cases.signals import case_transitioned, case_transitioning
 from dgov.cases.models import (
     Case,
     CaseEvent,
+    Channel,
     CaseMaterial,
     Correction,
     MaterialKind,
@@ -470,6 +472,7 @@ def submit(*, actor, case: Case) -> Case:
                                                           "intake_due_on": case.intake_due_on.isoformat()})
         _record(case, "submit", actor, State.DRAFT, reference=case.reference,
                 received_on=case.received_on.isoformat(), limit=f"{case.limit_days} {case.limit_unit}")
+        case_transitioned.send(sender=Case, case=case, action="submit", actor=actor, before=State.DRAFT, data={})
         notify.to_applicant("submitted", case)
     return case
 
@@ -492,7 +495,58 @@ def resubmit(*, actor, case: Case) -> Case:
         _event(case, "resubmit", actor, State.CORRECTION, data={"received_on": case.received_on.isoformat(),
                                                                  "intake_due_on": case.intake_due_on.isoformat()})
         _record(case, "resubmit", actor, State.CORRECTION, received_on=case.received_on.isoformat())
+        case_transitioned.send(sender=Case, case=case, action="resubmit", actor=actor, before=State.CORRECTION,
+                               data={})
         notify.to_applicant("resubmitted", case)
+    return case
+
+
+def open_proactive(*, actor, implementation, enterprise=None, person=None, answers: dict | None = None,
+                   reason: str = "") -> Case:
+    """A case the government opens without an application (免申即享): for `enterprise` (an
+    `accounts.Enterprise`; its account is the applicant) or `person` (a citizen's `User`), on a published
+    implementation, with `answers` filled from the data the platform already holds. It is received and
+    accepted today (no intake: nobody has to check an application that was not made) and its decision
+    clock starts; the applicant is told and sees it in 我的办件. `reason` says why (the policy matched)."""
+    if (enterprise is None) == (person is None):
+        raise ValidationError(details={"applicant": [_("Name either an enterprise or a person.")]})
+    if implementation.status != "published" or implementation.item.status != "published":
+        raise ValidationError(details={"implementation": [_("The item is not published.")]})
+    if enterprise is not None:
+        user = enterprise.account
+        identity = {"enterprise": enterprise, "applicant_name": enterprise.name,
+                    "applicant_code": enterprise.credit_code}
+    else:
+        user = person
+        natural = getattr(person, "person", None)
+        identity = {"enterprise": None, "applicant_name": person.real_name or person.username,
+                    "applicant_code": natural.id_number if natural else ""}
+    reason = _reason(reason, False)
+    with transaction.atomic():
+        now, day = timezone.now(), timezone.localdate()
+        case = Case(implementation=implementation, implementation_version=implementation.version,
+                    title=implementation.name or implementation.item.name, department=implementation.department,
+                    region=implementation.region, applicant=user, case_kind=implementation.case_kind,
+                    contact_phone=getattr(user, "phone", "") or "", channel=Channel.PROACTIVE, **identity)
+        if case.applicant_code:
+            from dgov.cases.models import APPLICANT_INDEX
+            from dgov.crypto.fields import blind_index
+
+            case.applicant_code_index = blind_index(case.applicant_code, APPLICANT_INDEX)
+        case.answers = json.dumps(answers or {}, ensure_ascii=False)
+        case.reference = next_reference(day)
+        if implementation.promised_limit:
+            case.limit_days, case.limit_unit = implementation.promised_limit, implementation.promised_unit
+        else:
+            case.limit_days, case.limit_unit = implementation.statutory_limit, implementation.statutory_unit
+        case.submitted_at = now
+        case.received_on = clock.receipt_day(now)
+        _accept(case, day)
+        case.save()
+        _event(case, "open_proactive", actor, "", reason=reason)
+        _record(case, "open_proactive", actor, "", reference=case.reference, applicant=case.applicant_name)
+        case_transitioned.send(sender=Case, case=case, action="open_proactive", actor=actor, before="", data={})
+        notify.to_applicant("proactive", case, reason=reason)
     return case
 
 
@@ -638,6 +692,7 @@ def transition(*, actor, case: Case, action: str, reason: str = "", **data) -> C
         _check_allowed(actor, case, action)
         before = case.state
         reason = _reason(reason, action in REASON_REQUIRED)
+        case_transitioning.send(sender=Case, case=case, action=action, actor=actor, data=data)
         now, day = timezone.now(), timezone.localdate()
         event_data: dict = {}
         extra: dict = {"reason": reason}
@@ -708,6 +763,7 @@ def transition(*, actor, case: Case, action: str, reason: str = "", **data) -> C
         _record(case, action, actor, before, **({"reason": reason} if reason else {}),
                 **{k: v for k, v in event_data.items() if k in ("step", "procedure", "result_license", "instant",
                                                                  "paused_days")})
+        case_transitioned.send(sender=Case, case=case, action=action, actor=actor, before=before, data=event_data)
         notify.to_applicant(applicant_template, case, **extra)
     return case
 

@@ -631,3 +631,59 @@ def test_natural_day_limits_and_pauses(world, officials, frozen):
     # two natural days paused: 1 October, a holiday, so the deadline moves to the next working day
     assert (case.paused_days, case.due_on) == (2, D("2026-10-08"))
     assert clock.remaining_working_days(case, D("2026-09-30")) == 8  # natural days for a natural limit
+
+
+# --- hooks for other apps and cases without application ---------------------------------------------------
+def test_other_apps_hear_every_transition_and_may_refuse_one(world, impl, officials):
+    from dgov.cases.signals import case_transitioned, case_transitioning
+
+    heard = []
+
+    def listen(sender, case, action, before, **kwargs):
+        heard.append((action, before, case.state))
+
+    def refuse_review(sender, case, action, **kwargs):
+        if action == "review":
+            raise ValidationError("not now", code="vetoed")
+
+    case_transitioned.connect(listen)
+    case_transitioning.connect(refuse_review)
+    try:
+        case = submitted_case(world.citizen, impl)
+        services.transition(actor=officials.intake, case=case, action="accept")
+        with pytest.raises(ValidationError) as exc:
+            services.transition(actor=officials.reviewer, case=case, action="review")
+        assert exc.value.code == "vetoed"
+    finally:
+        case_transitioned.disconnect(listen)
+        case_transitioning.disconnect(refuse_review)
+    assert heard == [("submit", "draft", "submitted"), ("accept", "submitted", "accepted")]
+    case.refresh_from_db()
+    assert case.state == "accepted" and case.step == 0  # the refused action changed nothing
+    assert events(case)[-1] == "accept"
+
+
+def test_open_proactive_makes_an_accepted_case_without_application(world, impl, officials, frozen):
+    from dgov.accounts.testing import make_enterprise
+
+    frozen("2026-09-30", "10:00")
+    company = make_enterprise()
+    impl.service_object = "enterprise"
+    impl.save()
+    case = services.open_proactive(actor=officials.decider, implementation=impl, enterprise=company,
+                                   answers={"policy": "P1"}, reason="符合政策")
+    assert case.channel == "proactive" and case.state == "accepted" and case.reference.startswith("YT20260930")
+    assert case.applicant == company.account and case.applicant_name == company.name
+    assert case.accepted_on == D("2026-09-30") and case.due_on is not None
+    assert services.answers_of(case) == {"policy": "P1"}
+    assert events(case) == ["open_proactive"]
+    assert audited("cases.case.open_proactive", object_id=str(case.pk))
+    message = messages_to(company.account).last()
+    assert message is not None and case.reference in message.subject
+    assert list(selectors.my_cases(company.account)) == [case]
+    with pytest.raises(ValidationError):
+        services.open_proactive(actor=officials.decider, implementation=impl)
+    impl.status = "draft"
+    impl.save()
+    with pytest.raises(ValidationError):
+        services.open_proactive(actor=officials.decider, implementation=impl, enterprise=company)
