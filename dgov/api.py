@@ -7,6 +7,7 @@ from dgov.accounts.api import BearerTokenAuth, applications_router
 from dgov.accounts.api import auth_router as accounts_auth_router
 from dgov.accounts.api import router as accounts_router
 from dgov.aggregation.api import datasets_router, loads_router, sources_router
+from dgov.bundles.api import router as bundles_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
 from dgov.cases.api import router as cases_router
@@ -22,9 +23,13 @@ from dgov.fileexchange.api import router as file_packages_router
 from dgov.kms.api import router as crypto_router
 from dgov.licenses.api import router as licenses_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
+from dgov.payments.api import router as payments_router
+from dgov.policies.api import router as policies_router
+from dgov.ratings.api import router as ratings_router
 from dgov.services.api import router as services_router
 from dgov.sharing.api import grants_router as sharing_grants_router
 from dgov.sharing.api import requests_router as sharing_requests_router
+from dgov.supervision.api import router as supervision_router
 
 api = DgovAPI(
     title="dgov API",
@@ -68,4 +73,9 @@ api.add_router("/exchange/federation/runs", federation_api.runs_router)
 api.add_router("/exchange/packages", file_packages_router)
 api.add_router("/licenses", licenses_router)
 api.add_router("/services/cases", cases_router)
+api.add_router("/services/payments", payments_router)
+api.add_router("/services/ratings", ratings_router)
+api.add_router("/services/supervision", supervision_router)
+api.add_router("/services/bundles", bundles_router)
+api.add_router("/services/policies", policies_router)
 api.add_router("/services", services_router)

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from django.test import Client
 from django.utils import timezone
 
-from dgov.accounts.models import Enterprise, NaturalPerson, Role, RoleAssignment, TotpDevice, User, UserKind, VerificationMethod
+from dgov.accounts.models import (
+    Enterprise,
+    NaturalPerson,
+    Role,
+    RoleAssignment,
+    TotpDevice,
+    User,
+    UserKind,
+    VerificationMethod,
+)
 from dgov.accounts.permissions import forget_grants
 from dgov.accounts.services import token_create
 from dgov.core.cache import IDENTITY
@@ -85,9 +94,10 @@ def make_enterprise(name: str | None = None, *, username: str | None = None, reg
     """An enterprise with its own account (kind enterprise), registered in `region_code`."""
     n = next(_seq)
     account = make_user(username or f"t_enterprise{n}", kind=UserKind.ENTERPRISE, phone=f"1380000{n % 10000:04d}")
-    return Enterprise.objects.create(name=name or f"鹰潭测试企业{n}有限公司", credit_code=credit_code or valid_credit_code(
-        region_code[:6], n), legal_representative="王五", account=account, region=region(region_code),
-        verified=verified, verified_at=timezone.now() if verified else None)
+    return Enterprise.objects.create(
+        name=name or f"鹰潭测试企业{n}有限公司", credit_code=credit_code or valid_credit_code(region_code[:6], n),
+        legal_representative="王五", account=account, region=region(region_code), verified=verified,
+        verified_at=timezone.now() if verified else None)
 
 
 def api_client(user: User | None = None) -> Client:

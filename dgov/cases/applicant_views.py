@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dgov.cases import applicant_forms as forms
-from dgov.cases import selectors, services
+from dgov.cases import panels, selectors, services
 from dgov.cases.models import Case, Correction, MaterialKind, State
 from dgov.core.errors import DgovError, NotFound
 from dgov.core.forms import apply_error
@@ -395,7 +395,8 @@ def my_case(request, reference: str):
         "case": case, "events": events,
         "correction": _open_correction(case), "materials": list(selectors.materials(case)),
         "groups": _summary_groups(case, back_to="", mask=True), "can_withdraw": "withdraw" in actions,
-        "licence_url": _licence_url(case), "deadline": selectors.with_deadline(
+        "licence_url": _licence_url(case), "panels": panels.render_all("applicant", request, case),
+        "deadline": selectors.with_deadline(
             Case.objects.filter(pk=case.pk)).values_list("deadline", flat=True).first(),
     })
 

@@ -36,18 +36,18 @@ from django.utils.translation import gettext_lazy
 
 from dgov.accounts.models import UserKind
 from dgov.cases import clock, notify
-from dgov.cases.signals import case_transitioned, case_transitioning
 from dgov.cases.models import (
     Case,
     CaseEvent,
-    Channel,
     CaseMaterial,
+    Channel,
     Correction,
     MaterialKind,
     Outcome,
     ReferenceCounter,
     State,
 )
+from dgov.cases.signals import case_transitioned, case_transitioning
 from dgov.core import audit
 from dgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from dgov.core.permissions import require_in_scope, resolver

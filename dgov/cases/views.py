@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from dgov.accounts.selectors import can_view_personal_data
-from dgov.cases import selectors, services
+from dgov.cases import panels, selectors, services
 from dgov.cases.forms import ACTION_FORMS, CaseFilterSet, InboxFilterForm, MessageTemplateForm
 from dgov.cases.models import Case, MaterialKind, MessageTemplate, State
 from dgov.cases.tables import STATE_BADGES, CaseTable, MessageTemplateTable, clock_of, clocks_of
@@ -197,7 +197,7 @@ class CaseDetailView(CrudView):
             corrections=list(case.corrections.order_by("issued_at")),
             clock=clock_of(case), steps=steps, step_done=case.step,
             next_step=steps[case.step] if case.step < len(steps) else "",
-            state_badge=STATE_BADGES.get(case.state, ""),
+            state_badge=STATE_BADGES.get(case.state, ""), panels=panels.render_all("official", self.request, case),
             code_masked=mask_id_number(code) if code else "", phone_masked=mask_phone(phone) if phone else "",
             can_reveal=bool(code or phone) and can_reveal,
             **extra)

@@ -51,6 +51,11 @@ INSTALLED_APPS = [
     "dgov.licenses",
     "dgov.services",
     "dgov.cases",
+    "dgov.payments",
+    "dgov.ratings",
+    "dgov.supervision",
+    "dgov.bundles",
+    "dgov.policies",
     "dgov.portal",
     "dgov.workbench",
 ]

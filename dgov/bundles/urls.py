@@ -1,0 +1,5 @@
+"""The pages of dgov.bundles."""
+
+app_name = "bundles"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The pages of dgov.payments."""
+
+app_name = "payments"
+
+urlpatterns: list = []

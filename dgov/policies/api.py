@@ -1,0 +1,5 @@
+"""The API of dgov.policies, mounted at /api/v1/services/policies."""
+
+from ninja import Router
+
+router = Router(tags=["policies"])

@@ -1,0 +1,5 @@
+"""The pages of dgov.policies."""
+
+app_name = "policies"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The pages of dgov.ratings."""
+
+app_name = "ratings"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The pages of dgov.supervision."""
+
+app_name = "supervision"
+
+urlpatterns: list = []
