@@ -10,6 +10,7 @@ urlpatterns = [
     path("my/cases/", views.my_cases, name="my_cases"),
     path("my/cases/apply/<int:pk>/materials/", views.apply_materials, name="apply_materials"),
     path("my/cases/apply/<int:pk>/check/", views.apply_check, name="apply_check"),
+    path("my/cases/apply/<int:pk>/delete/", views.apply_discard, name="apply_discard"),
     path("my/cases/apply/<int:pk>/files/<int:item>/", views.my_material, name="my_material"),
     path("my/cases/apply/<int:pk>/q/<slug:page>/", views.apply_page, name="apply_page"),
     path("my/cases/<str:reference>/", views.my_case, name="my_case"),

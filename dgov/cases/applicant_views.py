@@ -434,6 +434,23 @@ def my_case_correction(request, reference: str):
 
 
 @applicant_required
+def apply_discard(request, pk: int):
+    """Delete a draft (after a confirmation page)."""
+    case = selectors.own_case(request.user, pk)
+    if case.state != State.DRAFT:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.discard_draft(actor=request.user, case=case)
+        except DgovError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("Your unsent application for “%(item)s” was deleted.") % {"item": case.title})
+        return redirect("cases:my_cases")
+    return render(request, "cases/applicant/discard.html", {"case": case, "back_url": reverse("cases:my_cases")})
+
+
+@applicant_required
 def my_case_withdraw(request, reference: str):
     case = _own_submitted(request, reference)
     if "withdraw" not in services.allowed_actions(request.user, case):

@@ -327,6 +327,18 @@ def remove_material(*, actor, case_material: CaseMaterial) -> None:
             CaseMaterial.objects.filter(pk=item.pk).update(superseded=True)
 
 
+def discard_draft(*, actor, case: Case) -> None:
+    """Delete the applicant's draft (never submitted: no reference, nothing sent to a department) with its
+    answers and uploads; audited. 409 for a case that was submitted."""
+    with transaction.atomic():
+        case = _own(actor, case)
+        if case.state != State.DRAFT:
+            raise Conflict(_("Only an application that was not sent can be deleted."), code="conflict")
+        audit.record("cases.case.delete", case, changes={"implementation": case.implementation.code,
+                                                         "state": [case.state, None]}, actor=actor)
+        case.delete()
+
+
 def _grant_days() -> int:
     return min(int(getattr(settings, "DGOV_LICENSE_GRANT_MAX_DAYS", 90)), 90)
 

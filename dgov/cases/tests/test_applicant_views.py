@@ -397,3 +397,31 @@ def test_case_page_shows_only_public_events_and_the_result_licence(world, impl):
     assert zh_html("Withdraw this application") not in html  # decided: no withdrawal
     html = client.get(reverse("cases:my_cases")).content.decode()
     assert zh_html("Finished") in html and zh_html("In progress") not in html
+
+
+@pytest.mark.django_db
+def test_a_draft_can_be_deleted_by_its_applicant_only_and_a_sent_case_cannot(world, impl):
+    draft = draft_case(world.citizen, impl)
+    services.add_upload(actor=world.citizen, case=draft, material=impl.materials.get(), file=pdf_upload())
+    url = reverse("cases:apply_discard", kwargs={"pk": draft.pk})
+    client = signed_in(world.citizen)
+    assert url in client.get(reverse("cases:my_cases")).content.decode()
+    assert client.get(url).status_code == 200
+    other = make_citizen("t_other_discard")
+    assert signed_in(other).post(url).status_code == 404
+    assert Case.objects.filter(pk=draft.pk).exists()
+    response = client.post(url)
+    assert response.status_code == 302 and response.url == reverse("cases:my_cases")
+    assert not Case.objects.filter(pk=draft.pk).exists()
+    entry = audited("cases.case.delete", object_id=str(draft.pk))
+    assert entry is not None and entry.actor_id == world.citizen.pk
+    # a submitted case is not a draft: the page is not there and the service refuses
+    answers = {"name": "李娜", "id_number": world.citizen.person.id_number, "phone": "13907010001",
+               "date": "2026-05-20", "kind": "first"}
+    sent = services.submit(actor=world.citizen, case=draft_case(world.citizen, impl, answers=answers))
+    assert client.post(reverse("cases:apply_discard", kwargs={"pk": sent.pk})).status_code == 404
+    from dgov.core.errors import Conflict
+
+    with pytest.raises(Conflict):
+        services.discard_draft(actor=world.citizen, case=sent)
+    assert Case.objects.filter(pk=sent.pk).exists()
