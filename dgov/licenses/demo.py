@@ -3,10 +3,12 @@
 - made-up, check-digit-valid unified social credit codes ("11" + the region's 6 digits + the department's
   9-digit code + the check character) on the four departments the demo uses, only where a department has
   none: demo values, to be replaced by the real codes;
-- three types: 营业执照 and 食品经营许可证 (defined by 鹰潭市市场监督管理局, issued by 余江区行政审批局) for
-  enterprises, 居住证 (defined by 鹰潭市公安局, issued by 鹰潭市公安局月湖分局) for persons;
-- an e-seal (电子证照专用章) for each of the two issuing departments;
-- the demo enterprise's 营业执照 and 食品经营许可证 and the demo citizen's 居住证.
+- four types: 营业执照 and 食品经营许可证 (defined by 鹰潭市市场监督管理局, issued by 余江区行政审批局) for
+  enterprises, 居住证 (defined by 鹰潭市公安局, issued by 鹰潭市公安局月湖分局) and 不动产权证书 (defined and
+  issued by 鹰潭市自然资源局, the registration authority) for persons;
+- an e-seal (电子证照专用章) for each of the three issuing departments;
+- the demo enterprise's 营业执照 and 食品经营许可证 and the demo citizen's 居住证 and 不动产权证书 (the
+  demo's 不动产抵押权首次登记 accepts it instead of the paper certificate).
 
 Idempotent: what exists (by name and the demo mark) is kept. Without a CJK TrueType font the seals and
 licences cannot be drawn: they are left out and the reason is said (`apt-get install fonts-wqy-microhei`).
@@ -23,6 +25,9 @@ from dgov.licenses.models import License, LicenseType, Seal, SealCategory
 from dgov.orgs.models import Department
 
 MARKET, POLICE, YUJIANG_APPROVAL, YUEHU_POLICE = "360600025", "360600006", "360603907", "360602904"
+NATURAL_RESOURCES = "360600011"
+DEPARTMENTS = [MARKET, POLICE, YUJIANG_APPROVAL, YUEHU_POLICE, NATURAL_RESOURCES]
+ISSUERS = [YUJIANG_APPROVAL, YUEHU_POLICE, NATURAL_RESOURCES]
 TYPES = [
     {"name": "营业执照", "defining": MARKET, "issuing": [YUJIANG_APPROVAL], "holder_kind": "enterprise",
      "physical_licence": "营业执照（正本、副本）", "validity_months": None,
@@ -54,6 +59,18 @@ TYPES = [
          {"key": "address", "label": "居住地址", "kind": "text", "required": True},
          {"key": "since", "label": "居住起始日期", "kind": "date", "required": False}],
      "face": {"title": "居住证", "subtitle": "江西省鹰潭市", "layout": "a5-landscape", "field_order": []}},
+    {"name": "不动产权证书", "defining": NATURAL_RESOURCES, "issuing": [NATURAL_RESOURCES], "holder_kind": "person",
+     "physical_licence": "不动产权证书", "validity_months": None,
+     "fields": [
+         {"key": "certificate_number", "label": "证书号", "kind": "text", "required": True},
+         {"key": "co_ownership", "label": "共有情况", "kind": "choice", "required": True,
+          "choices": ["单独所有", "共同共有", "按份共有"]},
+         {"key": "location", "label": "坐落", "kind": "text", "required": True},
+         {"key": "unit_number", "label": "不动产单元号", "kind": "text", "required": True},
+         {"key": "right_type", "label": "权利类型", "kind": "text", "required": True},
+         {"key": "usage", "label": "用途", "kind": "text", "required": True},
+         {"key": "area", "label": "面积", "kind": "text", "required": True}],
+     "face": {"title": "不动产权证书", "subtitle": "（电子证照）", "layout": "a4", "field_order": []}},
 ]
 ENTERPRISE_VALUES = {
     "营业执照": {"entity_type": "有限责任公司", "representative": "周建国（演示）", "capital": "伍仟万元整",
@@ -75,7 +92,7 @@ def _credit_codes() -> int:
     """Made-up credit codes on the demo's departments, only where none is set."""
     changed = 0
     for department in Department.objects.select_related("region").filter(
-            code__in=[MARKET, POLICE, YUJIANG_APPROVAL, YUEHU_POLICE], credit_code=""):
+            code__in=DEPARTMENTS, credit_code=""):
         code = demo_credit_code(department)
         if Department.objects.filter(credit_code=code).exists():
             continue
@@ -89,8 +106,7 @@ def _types(actor) -> dict[str, LicenseType]:
     from dgov.licenses import services
 
     found = {}
-    departments = {d.code: d for d in Department.objects.filter(
-        code__in=[MARKET, POLICE, YUJIANG_APPROVAL, YUEHU_POLICE])}
+    departments = {d.code: d for d in Department.objects.filter(code__in=DEPARTMENTS)}
     for spec in TYPES:
         existing = LicenseType.objects.filter(name=spec["name"], is_demo=True).first()
         if existing is None:
@@ -108,7 +124,7 @@ def _seals(actor) -> int:
 
     made = 0
     now = timezone.now()
-    for department in Department.objects.filter(code__in=[YUJIANG_APPROVAL, YUEHU_POLICE]).select_related("region"):
+    for department in Department.objects.filter(code__in=ISSUERS).select_related("region"):
         if Seal.objects.filter(department=department, is_demo=True).exists():
             continue
         services.seal_create(actor=actor, seal=Seal(
@@ -162,4 +178,10 @@ def load_demo() -> dict:
                              {"sex": "女", "born": born, "address": "江西省鹰潭市月湖区胜利西路16号",
                               "since": "2023-09-01"},
                              today - dt.timedelta(days=10))
+            issued += _issue(actor, types["不动产权证书"], NATURAL_RESOURCES, "person", number, citizen.real_name,
+                             {"certificate_number": "赣（2024）鹰潭市不动产权第0012345号（演示）",
+                              "co_ownership": "单独所有", "location": "鹰潭市月湖区胜利西路16号3栋2单元501室",
+                              "unit_number": "360602001001GB00012F00030025", "right_type": "国有建设用地使用权/房屋所有权",
+                              "usage": "城镇住宅用地/住宅", "area": "共有宗地面积 8620.5㎡/房屋建筑面积 118.36㎡"},
+                             today - dt.timedelta(days=400))
     return {"licenses": issued, "seals": seals, "note": f"{codes} demo credit codes set"}

@@ -24,11 +24,11 @@ def test_the_demo_issues_once_for_the_demo_holders(demo_accounts):
     own = "11360600MA0000000" + credit_code_check_char("11360600MA0000000")
     Department.objects.filter(code=demo.MARKET).update(credit_code=own)  # a city's own code stays
     first = demo.load_demo()
-    assert (first["licenses"], first["seals"]) == (3, 2)
+    assert (first["licenses"], first["seals"]) == (4, 3)
     assert Department.objects.get(code=demo.MARKET).credit_code == own
     police = Department.objects.get(code=demo.POLICE)
     assert police.credit_code == demo.demo_credit_code(police)
-    assert LicenseType.objects.filter(is_demo=True).count() == 3 and Seal.objects.filter(is_demo=True).count() == 2
+    assert LicenseType.objects.filter(is_demo=True).count() == 4 and Seal.objects.filter(is_demo=True).count() == 3
     assert all(lic.is_demo for lic in License.objects.all())
     from dgov.licenses import identifier
     from dgov.licenses.verification import verify_identifier
@@ -42,11 +42,12 @@ def test_the_demo_issues_once_for_the_demo_holders(demo_accounts):
             identifier.parse(wrong)
         assert verify_identifier(wrong).failed == ["identifier"]
     again = demo.load_demo()
-    assert (again["licenses"], again["seals"]) == (0, 0) and License.objects.count() == 3
+    assert (again["licenses"], again["seals"]) == (0, 0) and License.objects.count() == 4
     from dgov.accounts.models import User
     from dgov.licenses.selectors import wallet
 
-    assert [lic.license_type.name for lic in wallet(User.objects.get(username="citizen"))] == ["居住证"]
+    assert sorted(lic.license_type.name for lic in wallet(User.objects.get(username="citizen"))) == [
+        "不动产权证书", "居住证"]
     assert sorted(lic.license_type.name for lic in wallet(User.objects.get(username="enterprise"))) == [
         "营业执照", "食品经营许可证"]
 
