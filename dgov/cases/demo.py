@@ -5,7 +5,8 @@ approved and closed, a 即办件 closed at acceptance — plus a draft in the ci
 whose clocks were set back (one due soon, one overdue) so that the warnings show.
 
 The demo official `official` (张伟) gets the case roles (窗口受理人员, 审查人员, 决定人员, 办件督办人员) for
-the region of those implementations (the one with the most of them), so the cases fill their inbox.
+the region of those implementations (the one with the most of them), so the cases fill their inbox, and
+for 鹰潭市自然资源局 (its 不动产 registration items: the citizen's e-licence walk-through).
 
 Idempotent: each demo case is known by its key (in its first event's data); what exists is kept.
 """
@@ -24,6 +25,8 @@ from dgov.core.errors import DgovError
 OFFICIAL = "official"
 CITIZEN = "citizen"
 ROLES = ("case_intake", "case_reviewer", "case_decider", "case_supervisor")
+#: city departments whose cases the demo official also handles: 鹰潭市自然资源局 (不动产登记, the e-licence walk-through)
+WINDOW_DEPARTMENTS = ("360600011",)
 #: key → the steps the demo case goes through after submission (None: stays a draft)
 SCRIPTS = [
     ("draft", None),
@@ -110,22 +113,28 @@ def _implementations() -> tuple[object, list, list]:
 
 
 def _grant_roles(official, region) -> int:
-    """The case roles for the demo official over the region of the demo cases."""
+    """The case roles for the demo official over the region of the demo cases, and over the city
+    department of `WINDOW_DEPARTMENTS` (the city's service centre handles its items at its windows)."""
     from dgov.accounts.models import Role, RoleAssignment
     from dgov.accounts.permissions import forget_grants
     from dgov.core.cache import IDENTITY
+    from dgov.orgs.models import Department
 
     made = 0
+    departments = list(Department.objects.filter(code__in=WINDOW_DEPARTMENTS))
     for code in ROLES:
         role = Role.objects.filter(code=code).first()
         if role is None:
             continue
-        assignment, created = RoleAssignment.objects.get_or_create(
-            user=official, role=role, region=region, defaults={"scope_kind": "region"})
-        if created:
-            audit.record("accounts.roleassignment.create", assignment, changes={
-                "user": official.username, "role": code, "scope": f"region:{region.code}", "demo": True})
-            made += 1
+        scopes = [({"region": region}, {"scope_kind": "region"}, f"region:{region.code}")]
+        scopes += [({"department": d}, {"scope_kind": "department"}, f"department:{d.code}") for d in departments]
+        for lookup, defaults, label in scopes:
+            assignment, created = RoleAssignment.objects.get_or_create(user=official, role=role, **lookup,
+                                                                       defaults=defaults)
+            if created:
+                audit.record("accounts.roleassignment.create", assignment, changes={
+                    "user": official.username, "role": code, "scope": label, "demo": True})
+                made += 1
     if made:
         forget_grants(official)
         IDENTITY.bump()
