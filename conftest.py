@@ -26,3 +26,25 @@ def _fresh_process_state(settings):
 
     settings.DGOV_AUDIT_HEAD_FILE.unlink(missing_ok=True)
     ProcessCache.clear_all()
+
+
+def _transactional(item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, real commits) empties every table when it ends, even when it
+    was skipped: put the session's reference data back for the tests that follow (after the session's
+    last test the database is gone: nothing to do)."""
+    yield
+    if nextitem is not None and _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            call_command("init", no_static=True, verbosity=0)
+

@@ -11,6 +11,7 @@ from dgov.bundles.api import router as bundles_router
 from dgov.calendars.api import days_router as calendar_days_router
 from dgov.calendars.api import router as calendar_router
 from dgov.cases.api import router as cases_router
+from dgov.cases.statistics_views import statistics_router as case_statistics_router
 from dgov.catalog.api import router as catalog_router
 from dgov.census.api import router as census_router
 from dgov.core.api import DgovAPI, audit_router
@@ -73,6 +74,7 @@ api.add_router("/exchange/federation/runs", federation_api.runs_router)
 api.add_router("/exchange/packages", file_packages_router)
 api.add_router("/licenses", licenses_router)
 api.add_router("/services/cases", cases_router)
+api.add_router("/services/statistics", case_statistics_router)
 api.add_router("/services/payments", payments_router)
 api.add_router("/services/ratings", ratings_router)
 api.add_router("/services/supervision", supervision_router)

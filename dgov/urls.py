@@ -38,6 +38,7 @@ urlpatterns = [
 ]
 
 if getattr(settings, "DGOV_BENCH_BARE_VIEW", False):
-    from dgov.core.views_bench import bare
+    from dgov.core.views_bench import bare, bare_insert
 
     urlpatterns.insert(0, path("bench/bare", bare, name="bench-bare"))
+    urlpatterns.insert(0, path("bench/insert", bare_insert, name="bench-insert"))

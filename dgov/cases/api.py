@@ -4,7 +4,6 @@ the whole history, and move them on (`/transitions`)."""
 
 import re
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -14,6 +13,7 @@ from dgov.accounts.models import UserKind
 from dgov.cases import clock, selectors, services
 from dgov.cases.models import Case
 from dgov.cases.schemas import CaseDetailOut, CaseIn, CaseOut, CaseQuery, CaseTransitionIn
+from dgov.core import audit
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
 from dgov.core.errors import NotFound, PermissionDenied, ValidationError
 
@@ -116,7 +116,7 @@ def create_case(request, payload: CaseIn):
     except NotFound:
         raise ValidationError(details={"implementation": [
             _("No published item has this implementation code.")]}) from None
-    with transaction.atomic():
+    with audit.deferred():  # one transaction; the audit chain's lock only at its end
         case = services.start(actor=actor, implementation=implementation)
         if payload.answers:
             case = services.save_answers(actor=actor, case=case, answers=payload.answers)

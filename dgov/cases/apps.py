@@ -72,7 +72,8 @@ class CasesConfig(AppConfig):
         names = {getattr(p, "name", None) for p in urls.urlpatterns}
         entries = [("inbox", _("Case inbox"), (Case, "view"), 10),
                    ("case_list", _("Cases"), (Case, "view"), 11),
-                   ("messagetemplate_list", _("Case message templates"), (MessageTemplate, "change"), 12)]
+                   ("messagetemplate_list", _("Case message templates"), (MessageTemplate, "change"), 12),
+                   ("statistics", _("Case statistics"), (Case, "view"), 13)]
         for name, label, perm, order in entries:
             if name in names:
                 nav.register("workbench", label, f"cases:{name}", perm=perm, order=order)

@@ -25,7 +25,8 @@ from dgov.core.errors import DgovError
 OFFICIAL = "official"
 CITIZEN = "citizen"
 ROLES = ("case_intake", "case_reviewer", "case_decider", "case_supervisor")
-#: city departments whose cases the demo official also handles: 鹰潭市自然资源局 (不动产登记, the e-licence walk-through)
+#: city departments whose cases the demo official also handles: 鹰潭市自然资源局 (不动产登记, the e-licence
+#: walk-through)
 WINDOW_DEPARTMENTS = ("360600011",)
 #: key → the steps the demo case goes through after submission (None: stays a draft)
 SCRIPTS = [
@@ -91,7 +92,7 @@ def _answers(actor, implementation) -> dict:
     return answers
 
 
-def _implementations() -> tuple[object, list, list]:
+def demo_implementations() -> tuple[object, list, list]:
     """(region, promised implementations, instant ones) the demo citizen can apply for online, in the
     region that has the most promised ones (demo items first); (None, [], []) when there are none."""
     from dgov.services.models import Implementation
@@ -145,7 +146,7 @@ def _exists(key: str) -> bool:
     return CaseEvent.objects.filter(case__is_demo=True, action="start", data__demo=key).exists()
 
 
-def _make(key: str, steps, citizen, official, implementation) -> Case:
+def make_demo_case(key: str, steps, citizen, official, implementation) -> Case:
     from dgov.cases import services
 
     case = services.start(actor=citizen, implementation=implementation)
@@ -194,7 +195,7 @@ def load_demo() -> dict:
     official = User.objects.filter(username=OFFICIAL).first()
     if citizen is None or official is None:
         return {"created": 0, "total": Case.objects.filter(is_demo=True).count(), "note": "no demo accounts"}
-    region, promised, instant = _implementations()
+    region, promised, instant = demo_implementations()
     if region is None:
         return {"created": 0, "total": Case.objects.filter(is_demo=True).count(),
                 "note": "no published implementation to apply for"}
@@ -207,7 +208,7 @@ def load_demo() -> dict:
             pool = instant if key == "instant" and instant else promised
             try:
                 with transaction.atomic():
-                    _make(key, steps, citizen, official, pool[n % len(pool)])
+                    make_demo_case(key, steps, citizen, official, pool[n % len(pool)])
                 created += 1
             except DgovError as exc:  # an item the demo cannot fill in: leave that case out, say why
                 skipped.append(f"{key}: {exc.sentences()[0]}")

@@ -84,21 +84,16 @@ class MessageTemplateForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        from dgov.cases.notify import PLACEHOLDER
+        from dgov.cases.notify import PLACEHOLDER, placeholders_for
 
         known = set(PLACEHOLDER.findall(f"{self.instance.subject} {self.instance.body}")) if self.instance.pk else set()
-        known |= PLACEHOLDERS
+        known |= placeholders_for(self.instance.code or "")
         for field in ("subject", "body"):
             unknown = sorted(set(PLACEHOLDER.findall(data.get(field) or "")) - known)
             if unknown:
                 self.add_error(field, _("Unknown placeholder: %(names)s.") % {
                     "names": "、".join(f"(({n}))" for n in unknown)})
         return data
-
-
-#: the placeholders every case message may use (dgov.cases.notify fills them from the case)
-PLACEHOLDERS = {"reference", "item", "department", "applicant", "intake_due_on", "accepted_on", "due_on", "reason",
-                "items", "step", "result", "state", "level"}
 
 
 # --- the actions on a case ------------------------------------------------------------------------

@@ -15,6 +15,22 @@ from dgov.notifications.services import notify
 
 DATA_FILE = Path(__file__).parent / "data" / "message-templates.csv"
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
+#: the placeholders every case message may use (`case_values` fills them from the case; the actions add the rest)
+PLACEHOLDERS = {"reference", "item", "department", "applicant", "intake_due_on", "accepted_on", "due_on", "reason",
+                "items", "step", "result", "state", "level"}
+#: the extra placeholders of other apps' templates, by template code prefix ("payment_" → {"order", …})
+_EXTRA: dict[str, set[str]] = {}
+
+
+def register_placeholders(prefix: str, *names: str) -> None:
+    """Other apps' templates (codes starting with `prefix`) may also use `names`: the values they pass."""
+    _EXTRA.setdefault(prefix, set()).update(names)
+
+
+def placeholders_for(code: str) -> set[str]:
+    """The placeholders the template `code` may use."""
+    extra = set().union(*(names for prefix, names in _EXTRA.items() if code.startswith(prefix)))
+    return PLACEHOLDERS | extra
 
 
 def load_templates(*, update: bool = False) -> dict:

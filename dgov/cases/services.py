@@ -277,18 +277,18 @@ def _aad(case: Case) -> bytes:
     return f"dgov:cases.casematerial:{case.pk}".encode()
 
 
-def add_upload(*, actor, case: Case, material, file) -> CaseMaterial:
-    """Attach an uploaded file for `material` (None: another document): PDF, JPEG or PNG by content,
-    at most `DGOV_CASE_UPLOAD_MAX_BYTES` (10 MB); stored SM4-GCM encrypted with its SM3 digest."""
+def read_upload(file) -> tuple[bytes, str, str]:
+    """An applicant's file, checked: (its bytes, its content type, a safe file name). At most
+    `upload_max_bytes()`, not empty, and a PDF, JPEG or PNG by its first bytes (never by its name);
+    a ValidationError on `file` otherwise. Shared by the cases and the one-thing bundles."""
     limit = upload_max_bytes()
-    size = getattr(file, "size", None)
-    if size is not None and size > limit:
-        raise ValidationError(details={"file": [_("The file is larger than %(mb)s MB.")
-                                                % {"mb": f"{limit / 1024 / 1024:g}"}]})
+    too_large = ValidationError(details={"file": [_("The file is larger than %(mb)s MB.")
+                                                  % {"mb": f"{limit / 1024 / 1024:g}"}]})
+    if (getattr(file, "size", None) or 0) > limit:
+        raise too_large
     data = file.read(limit + 1) if hasattr(file, "read") else bytes(file)
     if len(data) > limit:
-        raise ValidationError(details={"file": [_("The file is larger than %(mb)s MB.")
-                                                % {"mb": f"{limit / 1024 / 1024:g}"}]})
+        raise too_large
     if not data:
         raise ValidationError(details={"file": [_("The file is empty.")]})
     kind = sniff(data[:16])
@@ -296,6 +296,13 @@ def add_upload(*, actor, case: Case, material, file) -> CaseMaterial:
         raise ValidationError(details={"file": [_("Upload a PDF, JPG or PNG file.")]})
     content_type, extension = kind
     name = (getattr(file, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:150] or f"file.{extension}"
+    return data, content_type, name
+
+
+def add_upload(*, actor, case: Case, material, file) -> CaseMaterial:
+    """Attach an uploaded file for `material` (None: another document): PDF, JPEG or PNG by content,
+    at most `DGOV_CASE_UPLOAD_MAX_BYTES` (10 MB); stored SM4-GCM encrypted with its SM3 digest."""
+    data, content_type, name = read_upload(file)
     with transaction.atomic():
         case = _own(actor, case)
         _editable(case)
@@ -455,9 +462,11 @@ def _start_intake(case: Case, now: dt.datetime) -> None:
     case.warning_sent = ""
 
 
-def submit(*, actor, case: Case) -> Case:
+def submit(*, actor, case: Case, tell_applicant: bool = True) -> Case:
     """Submit the draft: complete answers and the required materials; the reference is given, the limits
-    copied from the implementation and the intake clock started; e-licence materials get their grant."""
+    copied from the implementation and the intake clock started; e-licence materials get their grant.
+    `tell_applicant=False` when the caller sends its own message instead (a one-thing bundle tells the
+    applicant once for all its cases)."""
     with transaction.atomic():
         case = _own(actor, case)
         if case.state != State.DRAFT:
@@ -485,7 +494,8 @@ def submit(*, actor, case: Case) -> Case:
         _record(case, "submit", actor, State.DRAFT, reference=case.reference,
                 received_on=case.received_on.isoformat(), limit=f"{case.limit_days} {case.limit_unit}")
         case_transitioned.send(sender=Case, case=case, action="submit", actor=actor, before=State.DRAFT, data={})
-        notify.to_applicant("submitted", case)
+        if tell_applicant:
+            notify.to_applicant("submitted", case)
     return case
 
 

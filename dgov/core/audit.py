@@ -11,6 +11,8 @@ transactions already hold the single write lock.
 import fcntl
 import json
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
@@ -130,12 +132,70 @@ def _describe(obj) -> Target:
     return Target(obj._meta.label_lower, str(obj.pk or ""), str(obj)[:200])
 
 
+#: the entries of the innermost `deferred()` block, waiting to be chained when it ends (None: none open)
+_queue: ContextVar[list[AuditEntry] | None] = ContextVar("dgov_audit_queue", default=None)
+
+
 def record(action: str, obj=None, *, changes: dict | None = None, outcome: str = "success",
            actor=None) -> AuditEntry:
-    """Append one entry. `action` is "<app>.<model>.<verb>" or a named event ("auth.login")."""
+    """Append one entry. `action` is "<app>.<model>.<verb>" or a named event ("auth.login"). Inside a
+    `deferred()` block the entry is chained and written when the block ends (its `seq` is unset until
+    then)."""
     ctx = current()
     actor = actor if actor is not None else (ctx.actor() if ctx else None)
     target = _describe(obj)
+    entry = AuditEntry(
+        occurred_at=timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_username=getattr(actor, "username", "") if actor is not None else "",
+        action=action[:80],
+        object_type=target.object_type,
+        object_id=target.object_id[:64],
+        object_repr=target.object_repr[:200],
+        changes=_json_safe(changes or {}),
+        outcome=outcome,
+        ip=ctx.ip if ctx else None,
+        request_id=ctx.request_id if ctx else "",
+        source=ctx.source if ctx else "cli",
+    )
+    queue = _queue.get()
+    if queue is not None:
+        queue.append(entry)
+    else:
+        _append([entry])
+    return entry
+
+
+@contextmanager
+def deferred():
+    """A transaction whose audit entries are chained and written together at its end, still inside it.
+
+    The chain is appended under one lock (PostgreSQL: an advisory transaction lock) held until commit, so
+    a long transaction that records early keeps every other writer waiting; inside this block the lock is
+    taken only when the block ends. An entry exists exactly when the block's work committed, as always.
+    Use it around a whole unit of work whose inner failures propagate (an exception caught inside the
+    block, after a rolled-back savepoint that recorded, would still write that entry). Nested blocks
+    join the outermost one."""
+    if _queue.get() is not None:
+        with transaction.atomic():
+            yield
+        return
+    queue: list[AuditEntry] = []
+    token = _queue.set(queue)
+    try:
+        with transaction.atomic():
+            yield
+            _queue.reset(token)
+            token = None
+            if queue:
+                _append(queue)
+    finally:
+        if token is not None:
+            _queue.reset(token)
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain `entries` after the newest entry and write them, under the chain's lock."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -145,29 +205,21 @@ def record(action: str, obj=None, *, changes: dict | None = None, outcome: str =
             # Every entry was purged: continue from the anchor, where `verify` starts.
             last = AuditAnchor.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        entry = AuditEntry(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor_id=actor.pk if actor is not None else None,
-            actor_username=getattr(actor, "username", "") if actor is not None else "",
-            action=action[:80],
-            object_type=target.object_type,
-            object_id=target.object_id[:64],
-            object_repr=target.object_repr[:200],
-            changes=_json_safe(changes or {}),
-            outcome=outcome,
-            ip=ctx.ip if ctx else None,
-            request_id=ctx.request_id if ctx else "",
-            source=ctx.source if ctx else "cli",
-            prev_hash=prev_hash,
-        )
-        entry.key_version, key = keyring().current(CHAIN_KEY)
-        entry.hash = compute_hash(prev_hash, entry, key)
-        entry.save(force_insert=True)
-        transaction.on_commit(lambda: advance_head(entry.seq, entry.hash))
-        on_audit_recorded(entry.action, entry.object_type)
-    AUDIT_ENTRIES.labels(outcome).inc()
-    return entry
+        version, key = keyring().current(CHAIN_KEY)
+        for entry in entries:
+            entry.seq, entry.prev_hash, entry.key_version = seq, prev_hash, version
+            entry.hash = compute_hash(prev_hash, entry, key)
+            seq, prev_hash = seq + 1, entry.hash
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(entries)
+        head = entries[-1]
+        transaction.on_commit(lambda: advance_head(head.seq, head.hash))
+        for entry in entries:
+            on_audit_recorded(entry.action, entry.object_type)
+    for entry in entries:
+        AUDIT_ENTRIES.labels(entry.outcome).inc()
 
 
 # --- the head anchor: what the chain alone cannot show ----------------------------------------

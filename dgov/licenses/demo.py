@@ -181,7 +181,8 @@ def load_demo() -> dict:
             issued += _issue(actor, types["不动产权证书"], NATURAL_RESOURCES, "person", number, citizen.real_name,
                              {"certificate_number": "赣（2024）鹰潭市不动产权第0012345号（演示）",
                               "co_ownership": "单独所有", "location": "鹰潭市月湖区胜利西路16号3栋2单元501室",
-                              "unit_number": "360602001001GB00012F00030025", "right_type": "国有建设用地使用权/房屋所有权",
-                              "usage": "城镇住宅用地/住宅", "area": "共有宗地面积 8620.5㎡/房屋建筑面积 118.36㎡"},
+                              "unit_number": "360602001001GB00012F00030025",
+                              "right_type": "国有建设用地使用权/房屋所有权", "usage": "城镇住宅用地/住宅",
+                              "area": "共有宗地面积 8620.5㎡/房屋建筑面积 118.36㎡"},
                              today - dt.timedelta(days=400))
     return {"licenses": issued, "seals": seals, "note": f"{codes} demo credit codes set"}

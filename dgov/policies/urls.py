@@ -1,5 +1,7 @@
-"""The pages of dgov.policies."""
+"""The pages of dgov.policies (views.py)."""
+
+from dgov.policies import views
 
 app_name = "policies"
 
-urlpatterns: list = []
+urlpatterns = views.urls()

@@ -1,5 +1,7 @@
-"""The pages of dgov.ratings."""
+"""The pages of dgov.ratings (views.urls())."""
+
+from dgov.ratings import views
 
 app_name = "ratings"
 
-urlpatterns: list = []
+urlpatterns = views.urls()

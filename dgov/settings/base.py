@@ -1,9 +1,11 @@
 """dgov settings. Every value comes from a DGOV_* environment variable with a safe default;
 docs/deployment.md lists them all with their meaning."""
 
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
 from dgov.settings.env import env_bool, env_int, env_list, env_str, read_or_create_secret
@@ -256,6 +258,27 @@ DGOV_PUBLIC_URL = env_str("DGOV_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"
 DGOV_LICENSE_FONT = env_str("DGOV_LICENSE_FONT", "")
 DGOV_LICENSE_VERIFY_RATE = env_str("DGOV_LICENSE_VERIFY_RATE", "120/min")
 DGOV_LICENSE_GRANT_MAX_DAYS = max(1, env_int("DGOV_LICENSE_GRANT_MAX_DAYS", 366))
+
+# --- government services (一网通办, docs/services.md) ------------------------------------------
+# Cases: the largest upload, and the local time after which a submission counts as received on the next
+# working day.
+DGOV_CASE_UPLOAD_MAX_BYTES = max(1024, env_int("DGOV_CASE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+DGOV_CASE_OFFICE_CLOSES = env_str("DGOV_CASE_OFFICE_CLOSES", "17:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", DGOV_CASE_OFFICE_CLOSES):
+    raise ImproperlyConfigured("DGOV_CASE_OFFICE_CLOSES must be a local time HH:MM, e.g. 17:00")
+# Payments: the provider's base URL (empty: the sandbox this platform serves at /sandbox/payments/), the
+# secret the platform and the sandbox sign with (empty: derived from the secret key), the time one call to
+# the provider may take, and whether the sandbox is served at all (turn it off with a real provider).
+DGOV_PAYMENT_PROVIDER_URL = env_str("DGOV_PAYMENT_PROVIDER_URL", "")
+DGOV_PAYMENT_SANDBOX_SECRET = env_str("DGOV_PAYMENT_SANDBOX_SECRET", "")
+DGOV_PAYMENT_PROVIDER_TIMEOUT = max(1, env_int("DGOV_PAYMENT_PROVIDER_TIMEOUT", 10))
+DGOV_PAYMENT_SANDBOX_ENABLED = env_bool("DGOV_PAYMENT_SANDBOX_ENABLED", True)
+# Ratings (好差评): working days to verify a bad rating, to fix what it found, and to call the applicant back.
+DGOV_RATING_VERIFY_WORKING_DAYS = max(1, env_int("DGOV_RATING_VERIFY_WORKING_DAYS", 1))
+DGOV_RATING_FIX_WORKING_DAYS = max(1, env_int("DGOV_RATING_FIX_WORKING_DAYS", 5))
+DGOV_RATING_CALLBACK_WORKING_DAYS = max(1, env_int("DGOV_RATING_CALLBACK_WORKING_DAYS", 3))
+# Supervision (审管联动): working days the supervising department has to acknowledge an approval.
+DGOV_SUPERVISION_ACK_WORKING_DAYS = max(1, env_int("DGOV_SUPERVISION_ACK_WORKING_DAYS", 3))
 
 # --- notifications --------------------------------------------------------------------------
 # Only the local outbox exists here; an SMS or e-mail gateway plugs in behind the same interface.

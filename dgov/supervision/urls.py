@@ -1,5 +1,7 @@
-"""The pages of dgov.supervision."""
+"""The pages of dgov.supervision (views.urls())."""
+
+from dgov.supervision import views
 
 app_name = "supervision"
 
-urlpatterns: list = []
+urlpatterns = views.urls()

@@ -1,5 +1,6 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from dgov.accounts.selectors import requires_second_factor, role_grants
@@ -17,8 +18,12 @@ class HomeView(OfficialRequiredMixin, View):
 
     def get(self, request):
         user = request.user
-        sections = [{"key": key, "label": nav.SECTIONS[key].label, "items": nav.visible_items(user, key)}
-                    for key in ("data", "cityops", "system")]
+        # the workbench's own modules (cases, ratings, supervision, bundles, policies …) under "government
+        # services", then the other sections' modules
+        labels = {"workbench": _("Government services")}
+        sections = [{"key": key, "label": labels.get(key, nav.SECTIONS[key].label),
+                     "items": nav.visible_items(user, key)} for key in ("workbench", "data", "cityops", "system")]
+        sections = [s for s in sections if s["items"] or s["key"] != "workbench"]
         return render(request, "workbench/home.html", {
             "nav_active": "workbench",
             "grants": role_grants(user),

@@ -397,3 +397,35 @@ def test_a_concurrent_duplicate_is_a_conflict_not_a_server_error(world, monkeypa
     assert exc.value.status == 409
     assert AuditEntry.objects.count() == before
     assert Department.objects.filter(code=existing.code).count() == 1
+
+
+# --- deferred blocks: the chain's lock only at the end of a unit of work --------------------------------------
+def test_a_deferred_block_writes_its_entries_at_its_end_chained_in_order():
+    before = audit.record("test.before", None)
+    with audit.deferred():
+        first = audit.record("test.deferred.one", audit.Target("test.thing", "1", "one"))
+        with audit.deferred():  # nested: joins the outer block
+            second = audit.record("test.deferred.two", audit.Target("test.thing", "2", "two"))
+        assert first.seq is None and second.seq is None
+        assert not AuditEntry.objects.filter(action__startswith="test.deferred").exists()
+    assert (first.seq, second.seq) == (before.seq + 1, before.seq + 2)
+    assert second.prev_hash == first.hash and first.prev_hash == before.hash
+    stored = list(AuditEntry.objects.filter(action__startswith="test.deferred").order_by("seq"))
+    assert [(e.action, e.hash) for e in stored] == [("test.deferred.one", first.hash),
+                                                    ("test.deferred.two", second.hash)]
+    after = audit.record("test.after", None)
+    assert after.seq == second.seq + 1 and after.prev_hash == second.hash
+    assert audit.verify().ok
+
+
+def test_a_deferred_block_that_fails_writes_nothing_and_the_next_entry_chains_on():
+    before = audit.record("test.before", None)
+    with pytest.raises(RuntimeError), audit.deferred():
+        audit.record("test.deferred.lost", None)
+        raise RuntimeError("the unit of work failed")
+    assert not AuditEntry.objects.filter(action="test.deferred.lost").exists()
+    with audit.deferred():
+        pass  # nothing recorded: nothing written
+    after = audit.record("test.after", None)
+    assert after.seq == before.seq + 1 and after.prev_hash == before.hash
+    assert audit.verify().ok
