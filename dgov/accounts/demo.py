@@ -174,3 +174,31 @@ def load_demo() -> list[dict]:
     path.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     path.chmod(0o600)
     return out
+
+
+def grant_demo_role(user: User, code: str, *, region: Region | None = None,
+                    department: Department | None = None) -> bool:
+    """Give a demo account the built-in role `code` over `region`, `department` or (neither) all data;
+    audited and marked demo. What exists is kept. True when it was created. The other apps' demo data
+    use it for the demo official's roles."""
+    from dgov.accounts.models import Role
+    from dgov.accounts.permissions import forget_grants
+    from dgov.core.cache import IDENTITY
+
+    role = Role.objects.filter(code=code).first()
+    if role is None:
+        return False
+    if region is not None:
+        lookup, label = {"region": region, "defaults": {"scope_kind": "region"}}, f"region:{region.code}"
+    elif department is not None:
+        lookup, label = {"department": department, "defaults": {"scope_kind": "department"}}, \
+            f"department:{department.code}"
+    else:
+        lookup, label = {"scope_kind": "all", "region": None, "department": None}, "all"
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, **lookup)
+    if created:
+        audit.record("accounts.roleassignment.create", assignment, changes={
+            "user": user.username, "role": code, "scope": label, "demo": True})
+        forget_grants(user)
+        IDENTITY.bump()
+    return created

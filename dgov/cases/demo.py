@@ -19,7 +19,6 @@ from django.utils import timezone
 from dgov.calendars.selectors import add_working_days
 from dgov.cases import clock
 from dgov.cases.models import Case, CaseEvent
-from dgov.core import audit
 from dgov.core.errors import DgovError
 
 OFFICIAL = "official"
@@ -116,30 +115,12 @@ def demo_implementations() -> tuple[object, list, list]:
 def _grant_roles(official, region) -> int:
     """The case roles for the demo official over the region of the demo cases, and over the city
     department of `WINDOW_DEPARTMENTS` (the city's service centre handles its items at its windows)."""
-    from dgov.accounts.models import Role, RoleAssignment
-    from dgov.accounts.permissions import forget_grants
-    from dgov.core.cache import IDENTITY
+    from dgov.accounts.demo import grant_demo_role
     from dgov.orgs.models import Department
 
-    made = 0
     departments = list(Department.objects.filter(code__in=WINDOW_DEPARTMENTS))
-    for code in ROLES:
-        role = Role.objects.filter(code=code).first()
-        if role is None:
-            continue
-        scopes = [({"region": region}, {"scope_kind": "region"}, f"region:{region.code}")]
-        scopes += [({"department": d}, {"scope_kind": "department"}, f"department:{d.code}") for d in departments]
-        for lookup, defaults, label in scopes:
-            assignment, created = RoleAssignment.objects.get_or_create(user=official, role=role, **lookup,
-                                                                       defaults=defaults)
-            if created:
-                audit.record("accounts.roleassignment.create", assignment, changes={
-                    "user": official.username, "role": code, "scope": label, "demo": True})
-                made += 1
-    if made:
-        forget_grants(official)
-        IDENTITY.bump()
-    return made
+    return sum(grant_demo_role(official, code, region=region) + sum(
+        grant_demo_role(official, code, department=d) for d in departments) for code in ROLES)
 
 
 def _exists(key: str) -> bool:

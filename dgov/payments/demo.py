@@ -31,25 +31,10 @@ def _implementation(official):
 
 
 def _grant(official, region, codes) -> None:
-    from dgov.accounts.models import Role, RoleAssignment
-    from dgov.accounts.permissions import forget_grants
-    from dgov.core import audit
-    from dgov.core.cache import IDENTITY
+    from dgov.accounts.demo import grant_demo_role
 
-    made = False
     for code in codes:
-        role = Role.objects.filter(code=code).first()
-        if role is None:
-            continue
-        assignment, created = RoleAssignment.objects.get_or_create(
-            user=official, role=role, region=region, defaults={"scope_kind": "region"})
-        if created:
-            audit.record("accounts.roleassignment.create", assignment, changes={
-                "user": official.username, "role": code, "scope": f"region:{region.code}", "demo": True})
-            made = True
-    if made:
-        forget_grants(official)
-        IDENTITY.bump()
+        grant_demo_role(official, code, region=region)
 
 
 def load_demo() -> dict:

@@ -88,21 +88,12 @@ SOURCE = "市场监管登记、税务、科技认定数据汇总（演示数据�
 
 
 def _official():
-    from dgov.accounts.models import Role, RoleAssignment, User
-    from dgov.accounts.permissions import forget_grants
-    from dgov.core.cache import IDENTITY
+    from dgov.accounts.demo import grant_demo_role
+    from dgov.accounts.models import User
 
     official = User.objects.filter(username="official").first()
-    role = Role.objects.filter(code="policy_admin").first()
-    if official is None or role is None:
-        return None
-    assignment, created = RoleAssignment.objects.get_or_create(user=official, role=role, scope_kind="all",
-                                                               region=None, department=None)
-    if created:
-        audit.record("accounts.roleassignment.create", assignment, changes={
-            "user": official.username, "role": role.code, "scope": "all", "demo": True})
-        forget_grants(official)
-        IDENTITY.bump()
+    if official is not None:
+        grant_demo_role(official, "policy_admin")  # the built-in role: it exists once `dgov init` ran
     return official
 
 

@@ -10,6 +10,7 @@ Idempotent: each demo rating's case is known by its key; what exists is kept.
 
 from django.db import transaction
 
+from dgov.accounts.demo import grant_demo_role
 from dgov.accounts.models import User
 from dgov.cases import demo as cases_demo
 from dgov.cases.models import CaseEvent
@@ -26,28 +27,6 @@ RATINGS = [
 ]
 
 
-def grant_role(official, region, code: str = ROLE) -> int:
-    """The role `code` (by default the rating manager's) for `official` over `region`, or over all data
-    when `region` is None."""
-    from dgov.accounts.models import Role, RoleAssignment
-    from dgov.accounts.permissions import forget_grants
-    from dgov.core import audit
-    from dgov.core.cache import IDENTITY
-
-    role = Role.objects.filter(code=code).first()
-    if role is None:
-        return 0
-    scope = {"region": region, "scope_kind": "region"} if region is not None else {"scope_kind": "all"}
-    assignment, created = RoleAssignment.objects.get_or_create(user=official, role=role, **scope)
-    if created:
-        audit.record("accounts.roleassignment.create", assignment, changes={
-            "user": official.username, "role": code, "demo": True,
-            "scope": f"region:{region.code}" if region is not None else "all"})
-        forget_grants(official)
-        IDENTITY.bump()
-    return int(created)
-
-
 def _case(key: str):
     event = CaseEvent.objects.filter(case__is_demo=True, action="start", data__demo=key).select_related("case").first()
     return event.case if event else None
@@ -62,7 +41,7 @@ def load_demo() -> dict:
         return {"created": 0, "total": total(), "note": "no demo accounts or items"}
     created = 0
     with transaction.atomic():
-        grant_role(official, None)  # the city-wide rating manager: every demo case, whichever app made it
+        grant_demo_role(official, ROLE)  # the city-wide rating manager: every demo case, whichever app made it
         for n, (key, level, indicators, comment, steps) in enumerate(RATINGS):
             case = _case(key) or cases_demo.make_demo_case(key, FINISHED, citizen, official,
                                                            promised[(n + 1) % len(promised)])

@@ -16,7 +16,7 @@ ROLE = "supervision_officer"
 
 
 def load_demo() -> dict:
-    from dgov.ratings.demo import grant_role
+    from dgov.accounts.demo import grant_demo_role
 
     created = 0
     with transaction.atomic():
@@ -28,7 +28,7 @@ def load_demo() -> dict:
         regions = {task.region for task in SupervisionTask.objects.filter(is_demo=True).select_related("region")}
         if official is not None and regions:
             for region in sorted(regions, key=lambda r: r.code):  # wherever the demo tasks' departments are
-                grant_role(official, region, ROLE)
+                grant_demo_role(official, ROLE, region=region)
             first = SupervisionTask.objects.filter(is_demo=True, state=TaskState.PUSHED).first()
             if first is not None and not SupervisionTask.objects.filter(is_demo=True).exclude(
                     state=TaskState.PUSHED).exists():
