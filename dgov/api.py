@@ -21,15 +21,19 @@ from dgov.exchange.api import router as exchange_credentials_router
 from dgov.exchange.api import statistics_router as exchange_statistics_router
 from dgov.federation import api as federation_api
 from dgov.fileexchange.api import router as file_packages_router
+from dgov.governance.api import router as governance_router
 from dgov.kms.api import router as crypto_router
 from dgov.licenses.api import router as licenses_router
+from dgov.metadata.api import router as metadata_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
 from dgov.payments.api import router as payments_router
 from dgov.policies.api import router as policies_router
+from dgov.quality.api import router as quality_router
 from dgov.ratings.api import router as ratings_router
 from dgov.services.api import router as services_router
 from dgov.sharing.api import grants_router as sharing_grants_router
 from dgov.sharing.api import requests_router as sharing_requests_router
+from dgov.standards.api import router as standards_router
 from dgov.supervision.api import router as supervision_router
 
 api = DgovAPI(
@@ -78,6 +82,10 @@ api.add_router("/services/statistics", case_statistics_router)
 api.add_router("/services/payments", payments_router)
 api.add_router("/services/ratings", ratings_router)
 api.add_router("/services/supervision", supervision_router)
+api.add_router("/governance/standards", standards_router)
+api.add_router("/governance/metadata", metadata_router)
+api.add_router("/governance/quality", quality_router)
+api.add_router("/governance", governance_router)
 api.add_router("/services/bundles", bundles_router)
 api.add_router("/services/policies", policies_router)
 api.add_router("/services", services_router)

@@ -93,6 +93,24 @@ def audit_refused_write(request, exc: DgovError) -> None:
                          outcome="denied" if exc.status in (403, 404) else "failed")
 
 
+def attempt(request, write, *, form=None) -> tuple[bool, object]:
+    """Run a page's write, `write()`: `(True, its result)`, or `(False, None)` when the service refused it —
+    the refusal audited (`audit_refused_write`) and shown on `form`, or as error messages without one. A
+    permission error is not caught: it becomes the 403 page."""
+    try:
+        return True, write()
+    except PermissionDenied:
+        raise
+    except DgovError as exc:
+        audit_refused_write(request, exc)
+        if form is not None:
+            apply_error(form, exc)
+        else:
+            for sentence in exc.sentences():
+                messages.error(request, sentence)
+        return False, None
+
+
 class CrudViews:
     """Declarations shared by a model's generic views; `urls(prefix)` builds their URL patterns
     named `<model>_list`, `<model>_detail`, `<model>_add`, `<model>_edit`, `<model>_delete`,

@@ -20,9 +20,9 @@ from django.views import View
 
 from dgov.cases import selectors as case_selectors
 from dgov.cases.applicant_views import applicant_required
-from dgov.core.errors import DgovError, NotFound, PermissionDenied
+from dgov.core.errors import DgovError, NotFound
 from dgov.core.forms import apply_error
-from dgov.core.views import OfficialRequiredMixin, audit_refused_write
+from dgov.core.views import OfficialRequiredMixin, attempt, audit_refused_write
 from dgov.ratings import selectors, services
 from dgov.ratings.forms import RatingFilterForm, RatingForm, StepForm
 from dgov.ratings.models import Level, Rating
@@ -106,15 +106,10 @@ class RatingDetailView(OfficialRequiredMixin, View):
             raise NotFound()
         form = StepForm(request.POST, step=rectification.state, prefix="step")
         if form.is_valid():
-            try:
-                services.record_step(actor=request.user, rectification=rectification, step=rectification.state,
-                                     **form.step_data())
-            except PermissionDenied:
-                raise
-            except DgovError as exc:
-                audit_refused_write(request, exc)
-                apply_error(form, exc)
-            else:
+            ok, _step = attempt(request, lambda: services.record_step(
+                actor=request.user, rectification=rectification, step=rectification.state, **form.step_data()),
+                form=form)
+            if ok:
                 messages.success(request, _("The step was recorded."))
                 target = request.POST.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "dgov.supervision",
     "dgov.bundles",
     "dgov.policies",
+    "dgov.standards",
+    "dgov.metadata",
+    "dgov.quality",
+    "dgov.governance",
     "dgov.portal",
     "dgov.workbench",
 ]
@@ -279,6 +283,12 @@ DGOV_RATING_FIX_WORKING_DAYS = max(1, env_int("DGOV_RATING_FIX_WORKING_DAYS", 5)
 DGOV_RATING_CALLBACK_WORKING_DAYS = max(1, env_int("DGOV_RATING_CALLBACK_WORKING_DAYS", 3))
 # Supervision (审管联动): working days the supervising department has to acknowledge an approval.
 DGOV_SUPERVISION_ACK_WORKING_DAYS = max(1, env_int("DGOV_SUPERVISION_ACK_WORKING_DAYS", 3))
+# Data quality (数据质量): working days a department has to fix what a failed quality rule found (整改), and
+# the PostgreSQL work_mem of a quality run's transaction (the GROUP BY of a uniqueness check on a big table).
+DGOV_QUALITY_REMEDIATION_WORKING_DAYS = max(1, env_int("DGOV_QUALITY_REMEDIATION_WORKING_DAYS", 10))
+DGOV_QUALITY_WORK_MEM = env_str("DGOV_QUALITY_WORK_MEM", "64MB")
+if not re.fullmatch(r"[0-9]{1,6}(kB|MB|GB)", DGOV_QUALITY_WORK_MEM):
+    raise ImproperlyConfigured("DGOV_QUALITY_WORK_MEM: a PostgreSQL memory size such as 64MB")
 
 # --- notifications --------------------------------------------------------------------------
 # Only the local outbox exists here; an SMS or e-mail gateway plugs in behind the same interface.

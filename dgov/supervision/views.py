@@ -12,10 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from dgov.core.errors import DgovError, PermissionDenied
-from dgov.core.forms import apply_error
 from dgov.core.validators import mask_id_number
-from dgov.core.views import OfficialRequiredMixin, audit_refused_write
+from dgov.core.views import OfficialRequiredMixin, attempt
 from dgov.supervision import selectors, services
 from dgov.supervision.forms import TaskActionForm, TaskFilterForm
 from dgov.supervision.models import TaskState
@@ -68,14 +66,9 @@ class TaskDetailView(OfficialRequiredMixin, View):
             return self._render(request, task, status=422)
         form = TaskActionForm(request.POST, action=action, prefix=action)
         if form.is_valid():
-            try:
-                services.transition(actor=request.user, task=task, action=action, note=form.cleaned_data["note"])
-            except PermissionDenied:
-                raise
-            except DgovError as exc:
-                audit_refused_write(request, exc)
-                apply_error(form, exc)
-            else:
+            ok, _task = attempt(request, lambda: services.transition(
+                actor=request.user, task=task, action=action, note=form.cleaned_data["note"]), form=form)
+            if ok:
                 messages.success(request, _("Done: %(action)s.") % {"action": form.label})
                 return redirect("supervision:task_detail", pk=task.pk)
         return self._render(request, selectors.task_for(request.user, pk), bound=form, status=422)
