@@ -27,6 +27,7 @@ from dgov.metadata.models import DATASTORE, Harvest, MetaChange, MetaColumn, Met
 from dgov.notifications.models import Channel
 from dgov.notifications.services import notify
 from dgov.orgs.models import Department
+from dgov.standards.selectors import released_element
 
 #: the big-data centre (市大数据中心): owner of the data store and of its tables without a catalog entry
 CENTRE_CODE = "360600201"
@@ -271,14 +272,6 @@ def harvest_all(*, trigger: str = Harvest.Trigger.SCHEDULED) -> list[Harvest]:
 
 
 # --- mapping a column to a data element ------------------------------------------------------------
-def released_element(identifier: str):
-    """The latest released version of the data element `identifier`, or None."""
-    from dgov.standards.models import DataElement, ElementStatus
-
-    return (DataElement.objects.filter(identifier=identifier, status=ElementStatus.RELEASED)
-            .order_by("-version").first())
-
-
 def map_column(*, actor, column: MetaColumn, identifier: str | None) -> MetaColumn:
     """Map `column` to the latest released version of the data element `identifier` (None: unmap)."""
     with transaction.atomic():
