@@ -36,6 +36,7 @@ from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, by_na
 from dgov.core.errors import Conflict, ValidationError
 from dgov.core.importexport import read_upload
 from dgov.core.permissions import require_permission
+from dgov.core.schemas import MAX_ID
 from dgov.orgs.models import Department
 
 sources_router = Router(tags=["aggregation"])
@@ -130,7 +131,7 @@ def list_columns(request, source_id: int, table: str):
 
 
 def _id(value: int) -> int:
-    if not 1 <= value <= 2**63 - 1:
+    if not 1 <= value <= MAX_ID:
         raise ValidationError(details={"id": [_("Not a valid id.")]})
     return value
 

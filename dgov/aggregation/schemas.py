@@ -9,8 +9,8 @@ from ninja import Field, Schema
 
 from dgov.aggregation.models import LoadMode, LoadRun, MaskKind, Schedule, SourceDatabase, SourceMapping
 from dgov.catalog.models import DataItem
+from dgov.core.schemas import MAX_ID
 
-MAX_ID = 2**63 - 1
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 SourceName = Annotated[str, Field(min_length=1, max_length=128)]
 

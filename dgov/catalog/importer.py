@@ -30,7 +30,7 @@ codes (unconditional, spreadsheet, monthly, …).
 - 个人信息分类: none personal sensitive, or 无 个人信息 敏感个人信息 (also 个人, 敏感).
 - 共享属性 / 开放属性 of the single item, when it is restricted more than the resource:
   无条件共享 有条件共享 不予共享 / 无条件开放 有条件开放 不予开放. Left out: as the resource.
-- 数据元=DE00001 names the data element the item follows; 说明=… describes it (no ";" or ":").
+- 数据元=DE0001 names the data element the item follows; 说明=… describes it (no ";" or ":").
 
 Example: `姓名:string:50:personal; 身份证号:string:18:sensitive:不予共享:不予开放; 登记日期:date`
 """

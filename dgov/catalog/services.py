@@ -166,6 +166,16 @@ def _record_version(entry: CatalogEntry, action: str, actor, reason: str = "") -
                                 actor=actor if getattr(actor, "pk", None) else None, reason=reason)
 
 
+# Checks other apps add to every data item, registered from their AppConfig.ready() (standards: the data
+# element an item names is in the registry and its type and length fit): item dict → {field: [messages]}.
+ITEM_CHECKS: list = []
+
+
+def register_item_check(check) -> None:
+    if check not in ITEM_CHECKS:
+        ITEM_CHECKS.append(check)
+
+
 def validate_items(items: list[dict]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     names = [i.get("name", "").strip() for i in items]
@@ -181,6 +191,9 @@ def validate_items(items: list[dict]) -> dict[str, list[str]]:
             DataItem(entry=CatalogEntry(), position=index + 1, **item).clean_fields(exclude=["entry"])
         except DjangoValidationError as exc:
             for field, messages in exc.message_dict.items():
+                errors.setdefault(f"items[{index}].{field}", []).extend(messages)
+        for check in ITEM_CHECKS:
+            for field, messages in check(item).items():
                 errors.setdefault(f"items[{index}].{field}", []).extend(messages)
     return errors
 

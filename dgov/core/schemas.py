@@ -27,6 +27,11 @@ def _check_datetime(value: datetime) -> datetime:
 InputDate = Annotated[date, AfterValidator(_check_date)]
 InputDateTime = Annotated[datetime, AfterValidator(_check_datetime)]
 
+# A record id given as input (path, query or body): positive and within a 64-bit key, so that a fuzzed
+# huge number is a 422 rather than an overflow inside the database driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 
 class AuditEntryOut(Schema):
     seq: int

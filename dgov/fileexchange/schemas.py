@@ -3,7 +3,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
-MAX_ID = 2**63 - 1
+from dgov.core.schemas import MAX_ID
 
 
 class FilePackageIn(Schema):

@@ -10,6 +10,7 @@ from dgov.catalog import selectors as catalog_selectors
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, errors
 from dgov.core.errors import NotFound, ValidationError
 from dgov.core.permissions import require_permission
+from dgov.core.schemas import Id
 from dgov.governance import contracts, evaluation, lineage, selectors, services
 from dgov.governance.models import RankingPublication, ResourceFeedback
 from dgov.governance.schemas import (
@@ -128,7 +129,7 @@ def list_feedback(request, query: GovernanceFeedbackQuery = Query(...)):
 
 @router.get("/feedback/{feedback_id}", response={200: GovernanceFeedbackOut, **READ_ERRORS},
             operation_id="get_governance_feedback")
-def get_feedback(request, feedback_id: int):
+def get_feedback(request, feedback_id: Id):
     return feedback_out(selectors.feedback_for(actor_of(request), feedback_id))
 
 
@@ -153,7 +154,7 @@ def create_feedback(request, payload: GovernanceFeedbackIn):
 
 @router.patch("/feedback/{feedback_id}", response={200: GovernanceFeedbackOut, **WRITE_ERRORS},
               operation_id="update_governance_feedback")
-def update_feedback(request, feedback_id: int, payload: GovernanceFeedbackPatch):
+def update_feedback(request, feedback_id: Id, payload: GovernanceFeedbackPatch):
     actor = actor_of(request)
     require_permission(actor, ResourceFeedback, "change")
     feedback = selectors.feedback_for(actor, feedback_id)
@@ -165,7 +166,7 @@ def update_feedback(request, feedback_id: int, payload: GovernanceFeedbackPatch)
 
 @router.post("/feedback/{feedback_id}/reply", response={200: GovernanceFeedbackOut, **WRITE_ERRORS},
              operation_id="reply_governance_feedback")
-def reply_feedback(request, feedback_id: int, payload: GovernanceReplyIn):
+def reply_feedback(request, feedback_id: Id, payload: GovernanceReplyIn):
     """The provider's reply to a rating of its resource."""
     actor = actor_of(request)
     require_permission(actor, ResourceFeedback, "change")
@@ -175,7 +176,7 @@ def reply_feedback(request, feedback_id: int, payload: GovernanceReplyIn):
 
 @router.delete("/feedback/{feedback_id}", response={204: None, **WRITE_ERRORS},
                operation_id="delete_governance_feedback")
-def delete_feedback(request, feedback_id: int):
+def delete_feedback(request, feedback_id: Id):
     actor = actor_of(request)
     require_permission(actor, ResourceFeedback, "delete")
     services.feedback_delete(actor=actor, feedback=selectors.feedback_for(actor, feedback_id))

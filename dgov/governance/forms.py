@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dgov.core.schemas import MAX_ID
 from dgov.governance.models import ResourceFeedback
 
 
@@ -8,7 +9,7 @@ class LineageForm(forms.Form):
     entry = forms.RegexField(label=_("Resource code"), required=False, max_length=20,
                              regex=r"^[1-3][0-9]{8}/[0-9]{6}$",
                              widget=forms.TextInput(attrs={"placeholder": "101001001/000001"}))
-    table = forms.IntegerField(label=_("Harvested table (id)"), required=False, min_value=1)
+    table = forms.IntegerField(label=_("Harvested table (id)"), required=False, min_value=1, max_value=MAX_ID)
 
     def clean(self):
         data = super().clean()

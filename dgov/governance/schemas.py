@@ -5,11 +5,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from dgov.core.schemas import Id, InputDate
+
 
 class GovernanceLineageQuery(Schema):
     entry: str | None = Field(None, max_length=20, pattern=r"^[1-3][0-9]{8}/[0-9]{6}$",
                               description="A catalog entry's resource code.")
-    table: int | None = Field(None, ge=1, description="A harvested table's id.")
+    table: Id | None = Field(None, description="A harvested table's id.")
 
 
 class GovernanceLineageNode(Schema):
@@ -38,14 +40,14 @@ class GovernanceLineageOut(Schema):
 
 
 class GovernancePeriodQuery(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: InputDate | None = None
+    end: InputDate | None = None
     department: str | None = Field(None, max_length=20, description="Only this department's resources.")
 
 
 class GovernancePublishIn(Schema):
-    start: date
-    end: date
+    start: InputDate
+    end: InputDate
 
 
 class GovernanceEvaluationOut(Schema):

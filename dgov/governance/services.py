@@ -19,6 +19,7 @@ from dgov.catalog.models import CatalogEntry
 from dgov.core import audit
 from dgov.core.errors import Conflict, ValidationError
 from dgov.core.permissions import require_in_scope, require_permission
+from dgov.core.schemas import MAX_YEAR, MIN_YEAR
 from dgov.core.services import delete_object, save_object
 from dgov.governance import evaluation
 from dgov.governance.models import RankingPublication, ResourceFeedback
@@ -93,6 +94,10 @@ def publish(*, actor, start: dt.date, end: dt.date) -> RankingPublication:
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
+    for name, day in (("start", start), ("end", end)):
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValidationError(details={name: [_("Give a date between the years %(min)s and %(max)s.") % {
+                "min": MIN_YEAR, "max": MAX_YEAR}]})
     if start > end:
         raise ValidationError(details={"start": [_("The start must not be after the end.")]})
     if (end - start).days + 1 > evaluation.MAX_DAYS:

@@ -26,6 +26,7 @@ from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, by_na
 from dgov.core.errors import NotFound, PermissionDenied, ValidationError
 from dgov.core.middleware import client_ip
 from dgov.core.permissions import get_scoped
+from dgov.core.schemas import MAX_ID
 from dgov.licenses import maker, selectors, services, statuslist, verification, x509
 from dgov.licenses.models import License, LicenseType, MakerCertificate, UseAction
 from dgov.licenses.schemas import (
@@ -218,7 +219,7 @@ def _holders_license(actor, identifier: str) -> License:
 
 @router.post("/grants/{grant_id}/revoke", response={200: LicenseGrantOut, **WRITE_ERRORS},
              operation_id="revoke_license_grant")
-def revoke_grant(request, grant_id: int = Path(..., ge=1, le=2**63 - 1)):
+def revoke_grant(request, grant_id: int = Path(..., ge=1, le=MAX_ID)):
     """Withdraw access you gave; pulls through it stop at once."""
     actor = actor_of(request)
     if selectors.holder_q(actor) is None:

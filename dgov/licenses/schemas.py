@@ -3,7 +3,6 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
-MAX_ID = 2**63 - 1
 HolderKindIn = Literal["person", "enterprise"]
 StatusIn = Literal["valid", "changed", "revoked", "expired"]
 

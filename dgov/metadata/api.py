@@ -9,6 +9,7 @@ from dgov.aggregation.models import SourceDatabase
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
 from dgov.core.errors import NotFound, ValidationError
 from dgov.core.permissions import require_permission
+from dgov.core.schemas import Id
 from dgov.metadata import selectors, services
 from dgov.metadata.models import DATASTORE, Harvest, MetaColumn, MetaTable
 from dgov.metadata.schemas import (
@@ -76,7 +77,7 @@ def list_tables(request, query: MetadataTableQuery = Query(...)):
 
 
 @router.get("/tables/{table_id}", response={200: MetadataTableOut, **READ_ERRORS}, operation_id="get_metadata_table")
-def get_table(request, table_id: int):
+def get_table(request, table_id: Id):
     """One harvested table with all its columns (dropped ones too, with `dropped_at`)."""
     table = selectors.table(actor_of(request), table_id)
     return table_out(table, selectors.table_columns(table))
@@ -84,7 +85,7 @@ def get_table(request, table_id: int):
 
 @router.patch("/tables/{table_id}/columns/{name}", response={200: MetadataColumnOut, **WRITE_ERRORS},
               operation_id="map_metadata_column")
-def map_column(request, table_id: int, name: str, payload: MetadataColumnIn):
+def map_column(request, table_id: Id, name: str, payload: MetadataColumnIn):
     """Map a column to the latest released version of a data element (`null` removes the mapping);
     422 when no released element has the identifier."""
     actor = actor_of(request)
@@ -106,7 +107,7 @@ def list_harvests(request):
 
 @router.get("/harvests/{harvest_id}", response={200: MetadataHarvestDetailOut, **READ_ERRORS},
             operation_id="get_metadata_harvest")
-def get_harvest(request, harvest_id: int):
+def get_harvest(request, harvest_id: Id):
     """One harvest with its changes (to the tables in your scope)."""
     actor = actor_of(request)
     harvest = selectors.harvest(actor, harvest_id)

@@ -5,9 +5,11 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from dgov.core.schemas import Id
+
 
 class MetadataTableQuery(Schema):
-    source: int | None = Field(None, ge=1, le=2**31 - 1, description="Only this source database's tables.")
+    source: Id | None = Field(None, description="Only this source database's tables.")
     datastore: bool = Field(False, description="Only the data store's tables.")
     q: str = Field("", max_length=128, description="Part of the table name.")
     department: str = Field("", max_length=20, description="Owning department code.")
@@ -83,7 +85,7 @@ class MetadataHarvestDetailOut(MetadataHarvestOut):
 
 
 class MetadataHarvestIn(Schema):
-    source: int | None = Field(..., ge=1, le=2**31 - 1, description="Source database id; null: the data store.")
+    source: Id | None = Field(..., description="Source database id; null: the data store.")
 
 
 class MetadataColumnIn(Schema):

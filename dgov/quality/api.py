@@ -3,13 +3,12 @@ per-rule counts and the table score), rules (CRUD, validated against the harvest
 and remediation tasks (list, one, record the fix — which re-checks the table)."""
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
-from dgov.core.errors import ValidationError
 from dgov.core.permissions import require_permission
+from dgov.core.schemas import Id
 from dgov.quality import selectors, services
 from dgov.quality.models import QualityRule, QualityRun, RemediationTask, TaskState
 from dgov.quality.schemas import (
@@ -30,12 +29,6 @@ router = Router(tags=["quality"])
 SCORE_FORMULA = ("table score = Σ weight × 100 × (1 − failed / checked) ÷ Σ weight over the rules of the table's "
                  "latest run (0 checked counts 100, rules in error are left out); department = mean of its tables; "
                  "city = mean of the departments")
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= 2**63 - 1:
-        raise ValidationError(details={"id": [_("Not a valid id.")]})
-    return value
 
 
 def _score(value):
@@ -118,9 +111,9 @@ def list_runs(request, query: QualityRunQuery = Query(...)):
 
 
 @router.get("/runs/{run_id}", response={200: QualityRunOut, **READ_ERRORS}, operation_id="get_quality_run")
-def get_run(request, run_id: int):
+def get_run(request, run_id: Id):
     """One run: per rule `checked`, `failed`, `failed_pct`, `passed`, details and a masked sample; the score."""
-    return run_out(selectors.run_for(actor_of(request), _id(run_id)))
+    return run_out(selectors.run_for(actor_of(request), run_id))
 
 
 # --- rules --------------------------------------------------------------------------------------------------
@@ -156,21 +149,21 @@ def create_rule(request, payload: QualityRuleIn):
 
 
 @router.get("/rules/{rule_id}", response={200: QualityRuleOut, **READ_ERRORS}, operation_id="get_quality_rule")
-def get_rule(request, rule_id: int):
-    return rule_out(selectors.rule_for(actor_of(request), _id(rule_id)))
+def get_rule(request, rule_id: Id):
+    return rule_out(selectors.rule_for(actor_of(request), rule_id))
 
 
 @router.put("/rules/{rule_id}", response={200: QualityRuleOut, **WRITE_ERRORS}, operation_id="update_quality_rule")
-def update_rule(request, rule_id: int, payload: QualityRuleIn):
+def update_rule(request, rule_id: Id, payload: QualityRuleIn):
     actor = actor_of(request)
-    rule = selectors.rule_for(actor, _id(rule_id), "change")
+    rule = selectors.rule_for(actor, rule_id, "change")
     return rule_out(_apply(rule, payload, actor, "change"))
 
 
 @router.delete("/rules/{rule_id}", response={204: None, **WRITE_ERRORS}, operation_id="delete_quality_rule")
-def delete_rule(request, rule_id: int):
+def delete_rule(request, rule_id: Id):
     actor = actor_of(request)
-    services.rule_delete(actor=actor, instance=selectors.rule_for(actor, _id(rule_id), "delete"))
+    services.rule_delete(actor=actor, instance=selectors.rule_for(actor, rule_id, "delete"))
     return Status(204, None)
 
 
@@ -205,15 +198,15 @@ def list_tasks(request, query: QualityTaskQuery = Query(...)):
 
 
 @router.get("/tasks/{task_id}", response={200: QualityTaskOut, **READ_ERRORS}, operation_id="get_quality_task")
-def get_task(request, task_id: int):
-    return task_out(selectors.task_for(actor_of(request), _id(task_id)))
+def get_task(request, task_id: Id):
+    return task_out(selectors.task_for(actor_of(request), task_id))
 
 
 @router.post("/tasks/{task_id}/fix", response={200: QualityTaskOut, **WRITE_ERRORS},
              operation_id="fix_quality_task")
-def fix_task(request, task_id: int, payload: QualityFixIn):
+def fix_task(request, task_id: Id, payload: QualityFixIn):
     """Record what was fixed: the table is re-checked at once; the task comes back `closed` when the rule
     passes, else `open` with the new count (`last_failed`). 422 `not_allowed` unless open."""
     actor = actor_of(request)
-    task = services.task_fix(actor=actor, task=selectors.task_for(actor, _id(task_id)), note=payload.note)
+    task = services.task_fix(actor=actor, task=selectors.task_for(actor, task_id), note=payload.note)
     return task_out(selectors.task_for(actor, task.pk))

@@ -7,7 +7,11 @@ One run sends:
 1. **one aggregate pass** over the table for every row-level check (completeness, regex, range, length, code
    set, identity-number and credit-code check digits, consistency, freshness, custom SQL, conformance): each
    check contributes `count(*) FILTER (WHERE …)` columns (PostgreSQL, SQLite) or `SUM(CASE WHEN … THEN 1 ELSE 0
-   END)` (MySQL/MariaDB, which lack FILTER), plus the row count and, for freshness, the latest value;
+   END)` (MySQL/MariaDB, which lack FILTER), plus the row count and, for freshness, the latest value. The pass
+   is the one a person would write by hand: the rows a check looks at are `count(col)`, a failing condition is
+   not repeated beside them (conditions are NULL where the column is), completeness is the non-NULL and the
+   empty counts (its failures are derived from them), a check-digit rule counts the rows that pass, and an
+   aggregate several checks ask for (`count(id_number)`: completeness, validity, uniqueness) is computed once;
 2. **one statement per uniqueness check**: a `GROUP BY` of the key in a CTE, returning the number of duplicate
    groups and of rows in them (with a window over the groups, so the most duplicated keys come back as the sample
    in the same statement);
@@ -41,7 +45,7 @@ Semantics that data-quality tools disagree on, as decided here:
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,14 +100,19 @@ class RunOutcome:
 
 @dataclass
 class _Compiled:
-    """A row-level check as aggregate columns: name → condition counted; `checked` None means every row."""
+    """A row-level check as aggregates of the combined pass: `aggregates` maps names to aggregate expressions,
+    `read(values, rows)` turns their values into `(checked, failed, details)`, and `failing` is the condition a
+    failing row meets (for samples)."""
 
     check: Check
-    checked: object | None
-    failed: object
-    parts: dict = field(default_factory=dict)  # detail name → condition
-    latest: object | None = None  # freshness: the column whose maximum is reported
-    threshold: object | None = None
+    aggregates: dict
+    read: Callable[[dict, int], tuple[int, int, dict]]
+    failing: object
+
+
+def _counts(values: dict, rows: int) -> tuple[int, int, dict]:
+    """The common shape: `checked` (every row when not counted) and `failed` among them."""
+    return values.get("checked", rows), values["failed"], {}
 
 
 # --- dialect differences -----------------------------------------------------------------------------------
@@ -213,24 +222,39 @@ class _Compiler:
             raise CheckError(f"unknown check type: {check.kind}")
         return method(check)
 
+    def _present(self, check, failed, *, checked=None):
+        """`failed` among the rows whose column is not NULL (`checked`, counted as `count(col)` unless given).
+        `failed` must not be true where the column is NULL: every condition below is NULL there."""
+        col = self._one(check) if checked is None else None
+        counted = sa.func.count(col) if checked is None else self.sql.count_if(checked)
+        return _Compiled(check, {"checked": counted, "failed": self.sql.count_if(failed)}, _counts,
+                         sa.and_(col.is_not(None) if checked is None else checked, failed))
+
     def _completeness(self, check):
         col = self._one(check)
         params = check.params
-        parts = {"nulls": col.is_(None)}
-        failed = parts["nulls"]
+        aggregates, failing = {"present": sa.func.count(col)}, col.is_(None)
+        empty_is_missing = _is_text(col) and params.get("empty_is_missing", True)
         if _is_text(col):
             value = sa.func.trim(col) if params.get("trim", True) else col
-            parts["empty"] = sa.and_(col.is_not(None), self.sql.exact(value) == "")
-            if params.get("empty_is_missing", True):
-                failed = sa.or_(parts["nulls"], parts["empty"])
-        return _Compiled(check, None, failed, parts)
+            empty = self.sql.exact(value) == ""  # NULL where the column is
+            aggregates["empty"] = self.sql.count_if(empty)
+            if empty_is_missing:
+                failing = sa.or_(failing, empty)
+
+        def read(values, rows):
+            details = {"nulls": rows - values["present"]}
+            if "empty" in values:
+                details["empty"] = values["empty"]
+            return rows, details["nulls"] + (details["empty"] if empty_is_missing else 0), details
+        return _Compiled(check, aggregates, read, failing)
 
     def _regex(self, check):
         col = self._one(check)
         pattern = check.params.get("pattern")
         if not isinstance(pattern, str) or not pattern:
             raise CheckError("a regex check needs a pattern")
-        return _Compiled(check, col.is_not(None), sa.not_(self.sql.regex(col, pattern)))
+        return self._present(check, sa.not_(self.sql.regex(col, pattern)))
 
     def _range(self, check):
         col = self._one(check)
@@ -238,7 +262,7 @@ class _Compiler:
         if low is None and high is None:
             raise CheckError("a range check needs a minimum or a maximum")
         conds = ([col < low] if low is not None else []) + ([col > high] if high is not None else [])
-        return _Compiled(check, col.is_not(None), sa.or_(*conds))
+        return self._present(check, sa.or_(*conds))
 
     def _length(self, check):
         col = self._one(check)
@@ -247,7 +271,7 @@ class _Compiler:
             raise CheckError("a length check needs a minimum or a maximum")
         length = self.sql.length(self.sql.text(col))
         conds = ([length < int(low)] if low is not None else []) + ([length > int(high)] if high is not None else [])
-        return _Compiled(check, col.is_not(None), sa.or_(*conds))
+        return self._present(check, sa.or_(*conds))
 
     def _in_codes(self, col, values):
         if not isinstance(values, (list, tuple)) or not values:
@@ -256,7 +280,7 @@ class _Compiler:
 
     def _code_set(self, check):
         col = self._one(check)
-        return _Compiled(check, col.is_not(None), sa.not_(self._in_codes(col, check.params.get("values"))))
+        return self._present(check, sa.not_(self._in_codes(col, check.params.get("values"))))
 
     def _id_ok(self, col):
         text = self.sql.text(col)
@@ -280,13 +304,19 @@ class _Compiler:
         """True when `cond` is false or NULL (a NULL must not hide a failing row)."""
         return sa.not_(sa.func.coalesce(cond, sa.false()))
 
-    def _id_number(self, check):
+    def _valid(self, check, ok):
+        """Rows whose column is not NULL, failing unless `ok` is true: counted as checked − passed, so a NULL
+        `ok` fails a row without a coalesce on every row."""
         col = self._one(check)
-        return _Compiled(check, col.is_not(None), self._not_true(self._id_ok(col)))
+        return _Compiled(check, {"checked": sa.func.count(col), "passed": self.sql.count_if(ok)},
+                         lambda v, rows: (v["checked"], v["checked"] - v["passed"], {}),
+                         sa.and_(col.is_not(None), self._not_true(ok)))
+
+    def _id_number(self, check):
+        return self._valid(check, self._id_ok(self._one(check)))
 
     def _credit_code(self, check):
-        col = self._one(check)
-        return _Compiled(check, col.is_not(None), self._not_true(self._credit_ok(col)))
+        return self._valid(check, self._credit_ok(self._one(check)))
 
     def _consistency(self, check):
         if len(check.columns) != 2:
@@ -295,8 +325,8 @@ class _Compiler:
         op = OPS.get(check.params.get("op"))
         if op is None:
             raise CheckError(f"unknown comparison: {check.params.get('op')}")
-        return _Compiled(check, sa.and_(left.is_not(None), right.is_not(None)),
-                         sa.not_(getattr(left, op)(right)))
+        return self._present(check, sa.not_(getattr(left, op)(right)),
+                             checked=sa.and_(left.is_not(None), right.is_not(None)))
 
     def _freshness(self, check):
         col = self._one(check)
@@ -317,7 +347,15 @@ class _Compiler:
             threshold = threshold.astimezone(_tz(check.params.get("timezone"))).replace(tzinfo=None)
             if python_type is None:  # an untyped (SQLite) column: compare as the ISO text it holds
                 threshold = threshold.isoformat(" ")
-        return _Compiled(check, col.is_not(None), col < threshold, latest=col, threshold=threshold)
+        compiled = self._present(check, col < threshold)
+        compiled.aggregates["latest"] = sa.func.max(col)
+
+        def read(values, rows):
+            latest = values["latest"]
+            return values["checked"], values["failed"], {
+                "latest": _plain(latest), "stale": latest is None or _stale(latest, threshold)}
+        compiled.read = read
+        return compiled
 
     def _custom_sql(self, check):
         condition = check.params.get("condition")
@@ -325,7 +363,8 @@ class _Compiler:
             raise CheckError("a custom SQL check needs a condition")
         if ";" in condition or "--" in condition or "/*" in condition:
             raise CheckError("a condition is one SQL expression without ; or comments")
-        return _Compiled(check, None, sa.text(f"({condition})"))
+        failing = sa.text(f"({condition})")
+        return _Compiled(check, {"failed": self.sql.count_if(failing)}, _counts, failing)
 
     def _conformance(self, check):
         col = self._one(check)
@@ -344,9 +383,12 @@ class _Compiler:
             raise CheckError(f"unknown check-digit rule: {digit}")
         if not parts:
             raise CheckError("the data element gives nothing to check")
-        checked = col.is_not(None)
-        return _Compiled(check, checked, sa.or_(*parts.values()),
-                         {name: sa.and_(checked, cond) for name, cond in parts.items()})
+        present = col.is_not(None)
+        failing = sa.and_(present, sa.or_(*parts.values()))
+        aggregates = {"checked": sa.func.count(col), "failed": self.sql.count_if(failing),
+                      **{name: self.sql.count_if(sa.and_(present, cond)) for name, cond in parts.items()}}
+        return _Compiled(check, aggregates,
+                         lambda v, rows: (v["checked"], v["failed"], {name: v[name] for name in parts}), failing)
 
     # statements of their own
     def uniqueness(self, check: Check, sample_size: int):
@@ -367,12 +409,12 @@ class _Compiler:
         if sample_size <= 0:
             stmt = sa.select(sa.func.count().label("groups"), sa.func.coalesce(sa.func.sum(groups.c.n), 0)
                              .label("failed"))
-            return stmt.select_from(groups), checked_condition(nulls, cols)
+            return stmt.select_from(groups), self.checked_count(nulls, cols)
         stmt = (sa.select(*[groups.c[c.name] for c in cols], groups.c.n,
                           sa.func.count().over().label("dgov_groups"),
                           sa.func.sum(groups.c.n).over().label("dgov_failed"))
                 .order_by(groups.c.n.desc(), *[groups.c[c.name] for c in cols]).limit(sample_size))
-        return stmt, checked_condition(nulls, cols)
+        return stmt, self.checked_count(nulls, cols)
 
     def reference(self, check: Check):
         if not check.columns:
@@ -392,18 +434,19 @@ class _Compiler:
         live = self._live(ref)
         if live is not None:
             match.append(live)
-        checked = sa.and_(*[c.is_not(None) for c in cols])
-        orphan = sa.and_(checked, ~sa.exists().where(*match))
+        orphan = sa.and_(*[c.is_not(None) for c in cols], ~sa.exists().where(*match))
         where = [orphan] + ([self.base] if self.base is not None else [])
-        return sa.select(sa.func.count()).select_from(self.table).where(*where), checked, orphan
+        return sa.select(sa.func.count()).select_from(self.table).where(*where), self.checked_count("any", cols), \
+            orphan
 
-
-def checked_condition(nulls: str, cols: list):
-    if nulls == "any":
-        return sa.and_(*[c.is_not(None) for c in cols])
-    if nulls == "all":
-        return sa.or_(*[c.is_not(None) for c in cols])
-    return None
+    def checked_count(self, nulls: str, cols: list):
+        """The aggregate counting the rows a key check looks at (None: every row)."""
+        if nulls == "any":
+            return sa.func.count(cols[0]) if len(cols) == 1 else \
+                self.sql.count_if(sa.and_(*[c.is_not(None) for c in cols]))
+        if nulls == "all":
+            return self.sql.count_if(sa.or_(*[c.is_not(None) for c in cols]))
+        return None
 
 
 # --- values that leave the database ------------------------------------------------------------------------
@@ -485,24 +528,20 @@ def _error(exc: Exception) -> str:
     return str(exc)[:500]
 
 
-def _aggregates(compiled: list[_Compiled], sql: _Sql) -> tuple[list, list]:
-    """The aggregate columns of the combined pass and, per check, the labels of its counts."""
-    columns, labels = [], []
-    for i, c in enumerate(compiled):
-        mine = {}
-        conds = {"failed": c.failed if c.checked is None else sa.and_(c.checked, c.failed)}
-        if c.checked is not None:
-            conds["checked"] = c.checked
-        conds.update(c.parts)
-        for name, cond in conds.items():
-            label = f"c{i}_{name}"
-            columns.append(sql.count_if(cond).label(label))
-            mine[name] = label
-        if c.latest is not None:
-            label = f"c{i}_latest"
-            columns.append(sa.func.max(c.latest).label(label))
-            mine["latest"] = label
-        labels.append(mine)
+def _aggregates(wanted: dict, dialect) -> tuple[list, dict]:
+    """The combined pass's columns for `wanted` ({owner: {name: aggregate}}), an aggregate asked for twice
+    (`count(id_number)` by completeness, validity and uniqueness alike) computed once; and, per owner, the
+    label of each of its names."""
+    columns, seen, labels = [], {}, {}
+    for owner, aggregates in wanted.items():
+        labels[owner] = {}
+        for name, expr in aggregates.items():
+            compiled = expr.compile(dialect=dialect)
+            key = (compiled.string, repr(sorted(compiled.params.items())))
+            if key not in seen:
+                seen[key] = f"a{len(columns)}"
+                columns.append(expr.label(seen[key]))
+            labels[owner][name] = seen[key]
     return columns, labels
 
 
@@ -533,36 +572,31 @@ class _Run:
         base = self.compiler.base
         return [c for c in (base, *conds) if c is not None]
 
-    def main_statement(self, compiled: list[_Compiled], extra=()):
-        columns, labels = _aggregates(compiled, self.compiler.sql)
-        stmt = (sa.select(sa.func.count().label("dgov_rows"), *extra, *columns)
+    def main_statement(self, compiled: list[_Compiled], separate=()):
+        """The combined pass for `compiled` and the `checked` counts of the `separate` checks; with, per check
+        key, the labels of its values."""
+        wanted = {c.check.key: c.aggregates for c in compiled}
+        for check, _, parts in separate:
+            if parts[1] is not None:
+                wanted[check.key] = {"checked": parts[1]}
+        columns, labels = _aggregates(wanted, self.compiler.conn.dialect)
+        stmt = (sa.select(sa.func.count().label("dgov_rows"), *columns)
                 .select_from(self.compiler.table).where(*self._where()))
         return stmt, labels
 
-    def _extra_counts(self):
-        """Counts the separate checks take from the combined pass: their `checked` rows."""
-        extra = []
-        for check, kind, parts in self.separate:
-            cond = parts[1] if kind == "uniqueness" else parts[1]
-            if cond is not None:
-                extra.append(self.compiler.sql.count_if(cond).label(f"x{check.key}"))
-        return extra
-
     def statements(self) -> list:
-        stmts = [self.main_statement(self.row_level, self._extra_counts())[0]]
+        stmts = [self.main_statement(self.row_level, self.separate)[0]]
         stmts += [parts[0] for _, _, parts in self.separate]
         return stmts
 
     def execute(self, ro: _ReadOnly) -> tuple[int, int]:
-        extra = self._extra_counts()
-        stmt, labels = self.main_statement(self.row_level, extra)
+        stmt, labels = self.main_statement(self.row_level, self.separate)
         statements = 1
         try:
             row = ro.execute(stmt).mappings().one()
             self._take(row, self.row_level, labels)
         except sa.exc.DBAPIError:
-            # find the failing check(s): each row-level check on its own, then the extra counts alone
-            row = None
+            # find the failing check(s): each row-level check on its own, then the separate checks' counts alone
             for c in self.row_level:
                 one, one_labels = self.main_statement([c])
                 statements += 1
@@ -570,13 +604,13 @@ class _Run:
                     self._take(ro.execute(one).mappings().one(), [c], one_labels)
                 except sa.exc.DBAPIError as exc:
                     self.outcomes[c.check.key].error = _error(exc)
-            stmt, _ = self.main_statement([], extra)
+            stmt, labels = self.main_statement([], self.separate)
             statements += 1
             row = ro.execute(stmt).mappings().one()
         rows = int(row["dgov_rows"])
         for check, kind, parts in self.separate:
             outcome = self.outcomes[check.key]
-            outcome.checked = int(row[f"x{check.key}"]) if parts[1] is not None else rows
+            outcome.checked = int(row[labels[check.key]["checked"]]) if parts[1] is not None else rows
             statements += 1
             try:
                 if kind == "uniqueness":
@@ -588,25 +622,18 @@ class _Run:
                 outcome.error = _error(exc)
         for c in self.row_level:
             outcome = self.outcomes[c.check.key]
-            if c.checked is None and not outcome.error:
-                outcome.checked = rows
             if outcome.failed and not outcome.error:
-                cond = c.failed if c.checked is None else sa.and_(c.checked, c.failed)
-                statements += self._sample(ro, c.check, cond, outcome)
+                statements += self._sample(ro, c.check, c.failing, outcome)
         return rows, statements
 
-    def _take(self, row, compiled: list[_Compiled], labels: list[dict]):
-        for c, mine in zip(compiled, labels, strict=True):
+    def _take(self, row, compiled: list[_Compiled], labels: dict):
+        rows = int(row["dgov_rows"])
+        for c in compiled:
+            mine = labels[c.check.key]
+            values = {name: row[label] if name == "latest" else int(row[label] or 0) for name, label in mine.items()}
             outcome = self.outcomes[c.check.key]
-            outcome.failed = int(row[mine["failed"]])
-            if "checked" in mine:
-                outcome.checked = int(row[mine["checked"]])
-            for name in c.parts:
-                outcome.details[name] = int(row[mine[name]])
-            if c.latest is not None:
-                latest = row[mine["latest"]]
-                outcome.details["latest"] = _plain(latest)
-                outcome.details["stale"] = latest is None or _stale(latest, c.threshold)
+            outcome.checked, outcome.failed, details = c.read(values, rows)
+            outcome.details.update(details)
 
     def _take_duplicates(self, rows, check: Check, outcome: Outcome):
         if self.sample_size <= 0:

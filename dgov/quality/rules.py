@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from dgov.core.errors import ValidationError
 from dgov.quality.models import RuleKind
+from dgov.standards.models import TYPE_FAMILIES
 
 FORBIDDEN_KEYWORDS = ("insert", "update", "delete", "drop", "alter", "create", "grant", "revoke", "truncate",
                       "copy", "attach", "detach", "pragma", "call", "into", "exec", "execute", "merge", "replace",
@@ -39,11 +40,6 @@ NULLS = ("any", "all", "none")
 TIMEZONES = ("UTC", "Asia/Shanghai")
 CONDITION_MAX = 2000
 #: element data types (standards.ElementType) → the column type families that conform
-TYPE_FAMILIES = {"string": {"string"}, "integer": {"integer"}, "decimal": {"decimal", "integer"},
-                 "date": {"date"}, "datetime": {"datetime"}, "boolean": {"boolean", "integer"},
-                 "binary": {"binary"}}
-
-
 class _Errors(dict):
     def add(self, field: str, message: str) -> None:
         self.setdefault(field, []).append(message)

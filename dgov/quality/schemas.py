@@ -6,12 +6,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from dgov.core.schemas import Id
 from dgov.quality.models import QualityRun, RuleKind, TaskState
 from dgov.quality.services import NOTE_MAX
 
 
 class QualityRunIn(Schema):
-    table: int | str = Field(..., description="The harvested table: its id, or its qualified name such as "
+    table: Id | str = Field(..., description="The harvested table: its id, or its qualified name such as "
                                               "`datastore/ds_x` or `source-3/public.people`.")
 
 
@@ -59,12 +60,12 @@ class QualityRunSummaryOut(Schema):
 
 
 class QualityRunQuery(Schema):
-    table: int | None = None
+    table: Id | None = None
     status: QualityRun.Status | None = None
 
 
 class QualityRuleIn(Schema):
-    table: int | str
+    table: Id | str
     name: str = Field(..., min_length=1, max_length=100)
     kind: RuleKind
     columns: list[str] = []
@@ -93,7 +94,7 @@ class QualityRuleOut(Schema):
 
 
 class QualityRuleQuery(Schema):
-    table: int | None = None
+    table: Id | None = None
     kind: RuleKind | None = None
 
 

@@ -14,6 +14,7 @@ from dgov.catalog.models import CatalogEntry
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, by_natural_key
 from dgov.core.errors import ValidationError
 from dgov.core.permissions import require_in_scope, require_permission
+from dgov.core.schemas import MAX_ID
 from dgov.orgs.models import Department
 from dgov.sharing import selectors, services
 from dgov.sharing.models import Grant, SharingEvent, SharingRequest
@@ -31,7 +32,6 @@ from dgov.sharing.schemas import (
 requests_router = Router(tags=["sharing requests"])
 grants_router = Router(tags=["sharing grants"])
 REQUEST = "/{number}"
-GRANT_MAX_ID = 2**63 - 1
 
 
 def _request(request, number: str, action: str = "view") -> SharingRequest:
@@ -163,20 +163,20 @@ def list_grants(request, query: SharingGrantQuery = Query(...)):
 
 
 def _grant(request, grant_id: int, action: str = "view") -> Grant:
-    if not 1 <= grant_id <= GRANT_MAX_ID:
+    if not 1 <= grant_id <= MAX_ID:
         raise ValidationError(details={"grant_id": [_("A grant id is a positive whole number.")]})
     return selectors.grant_for(actor_of(request), grant_id, action)
 
 
 @grants_router.get("/{grant_id}", response={200: SharingGrantOut, **READ_ERRORS}, operation_id="get_sharing_grant")
-def get_grant(request, grant_id: int = Path(..., ge=1, le=GRANT_MAX_ID)):
+def get_grant(request, grant_id: int = Path(..., ge=1, le=MAX_ID)):
     """One grant."""
     return _grant(request, grant_id)
 
 
 @grants_router.post("/{grant_id}/revoke", response={200: SharingGrantOut, **WRITE_ERRORS},
                     operation_id="revoke_sharing_grant")
-def revoke_grant(request, payload: SharingReasonIn, grant_id: int = Path(..., ge=1, le=GRANT_MAX_ID)):
+def revoke_grant(request, payload: SharingReasonIn, grant_id: int = Path(..., ge=1, le=MAX_ID)):
     """Revoke an active grant at once, with a `reason`: the provider department or the big-data
     centre. The gateway refuses the next call."""
     actor = actor_of(request)

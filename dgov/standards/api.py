@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, by_natural_key
 from dgov.core.errors import ValidationError
 from dgov.core.permissions import require_permission
+from dgov.core.schemas import Id
 from dgov.orgs.models import Department
 from dgov.standards import selectors, services
 from dgov.standards.models import CodeSet, DataElement, DataModel, ModelVersion
@@ -37,6 +38,7 @@ from dgov.standards.schemas import (
     StandardsVersionIn,
     StandardsVersionOut,
     StandardsVersionSummaryOut,
+    VersionNumber,
 )
 
 router = Router(tags=["standards"])
@@ -78,7 +80,7 @@ def list_codesets(request, query: StandardsCodeSetQuery = Query(...)):
 
 @router.get("/codesets/{codeset_id}", response={200: StandardsCodeSetDetailOut, **READ_ERRORS},
             operation_id="get_standards_codeset")
-def get_codeset(request, codeset_id: int):
+def get_codeset(request, codeset_id: Id):
     return codeset_out(selectors.codeset_for(actor_of(request), codeset_id), values=True)
 
 
@@ -103,7 +105,7 @@ def create_codeset(request, payload: StandardsCodeSetIn):
 
 @router.patch("/codesets/{codeset_id}", response={200: StandardsCodeSetDetailOut, **WRITE_ERRORS},
               operation_id="update_standards_codeset")
-def update_codeset(request, codeset_id: int, payload: StandardsCodeSetPatchIn):
+def update_codeset(request, codeset_id: Id, payload: StandardsCodeSetPatchIn):
     """Change a city's code set (`values`, when given, replace all values); reference code sets: 409."""
     actor = actor_of(request)
     cs = selectors.codeset_for(actor, codeset_id, "change")
@@ -117,7 +119,7 @@ def update_codeset(request, codeset_id: int, payload: StandardsCodeSetPatchIn):
 
 
 @router.delete("/codesets/{codeset_id}", response={204: None, **WRITE_ERRORS}, operation_id="delete_standards_codeset")
-def delete_codeset(request, codeset_id: int):
+def delete_codeset(request, codeset_id: Id):
     actor = actor_of(request)
     services.codeset_delete(actor=actor, instance=selectors.codeset_for(actor, codeset_id, "delete"))
     return Status(204, None)
@@ -179,7 +181,7 @@ def list_elements(request, query: StandardsElementQuery = Query(...)):
 
 @router.get("/elements/{element_id}", response={200: StandardsElementDetailOut, **READ_ERRORS},
             operation_id="get_standards_element")
-def get_element(request, element_id: int):
+def get_element(request, element_id: Id):
     actor = actor_of(request)
     return element_detail(selectors.element_for(actor, element_id), actor)
 
@@ -199,7 +201,7 @@ def create_element(request, payload: StandardsElementIn):
 
 @router.patch("/elements/{element_id}", response={200: StandardsElementDetailOut, **WRITE_ERRORS},
               operation_id="update_standards_element")
-def update_element(request, element_id: int, payload: StandardsElementPatchIn):
+def update_element(request, element_id: Id, payload: StandardsElementPatchIn):
     """Change a draft (409 for any other status)."""
     actor = actor_of(request)
     el = selectors.element_for(actor, element_id, "change")
@@ -215,7 +217,7 @@ def update_element(request, element_id: int, payload: StandardsElementPatchIn):
 
 @router.post("/elements/{element_id}/transitions", response={200: StandardsElementDetailOut, **WRITE_ERRORS},
              operation_id="transition_standards_element")
-def transition_element(request, element_id: int, payload: StandardsTransitionIn):
+def transition_element(request, element_id: Id, payload: StandardsTransitionIn):
     """review, return (note), release, retire (note) — the big-data centre; new_version — a copy of a
     released element as version n+1 (answers the new draft)."""
     actor = actor_of(request)
@@ -302,14 +304,14 @@ def create_version(request, code: str, payload: StandardsNewVersionIn):
 
 @router.get("/models/{code}/versions/{number}", response={200: StandardsVersionOut, **READ_ERRORS},
             operation_id="get_standards_model_version")
-def get_version(request, code: str, number: int):
+def get_version(request, code: str, number: VersionNumber):
     m = selectors.datamodel_for(actor_of(request), code)
     return version_out(selectors.version_of(m, number))
 
 
 @router.put("/models/{code}/versions/{number}", response={200: StandardsVersionOut, **WRITE_ERRORS},
             operation_id="update_standards_model_version")
-def update_version(request, code: str, number: int, payload: StandardsVersionIn):
+def update_version(request, code: str, number: VersionNumber, payload: StandardsVersionIn):
     """Replace a draft version's definition (validated strictly: 422 lists every problem)."""
     actor = actor_of(request)
     m = selectors.datamodel_for(actor, code, "change")
@@ -320,7 +322,7 @@ def update_version(request, code: str, number: int, payload: StandardsVersionIn)
 
 @router.post("/models/{code}/versions/{number}/release", response={200: StandardsVersionOut, **WRITE_ERRORS},
              operation_id="release_standards_model_version")
-def release_version(request, code: str, number: int):
+def release_version(request, code: str, number: VersionNumber):
     actor = actor_of(request)
     m = selectors.datamodel_for(actor, code, "change")
     return version_out(services.version_release(actor=actor, version=selectors.version_of(m, number)))
@@ -338,7 +340,7 @@ def diff_versions(request, code: str, query: StandardsDiffQuery = Query(...)):
 
 @router.get("/models/{code}/versions/{number}/check", response={200: StandardsCheckOut, **READ_ERRORS},
             operation_id="check_standards_model_table")
-def check_table(request, code: str, number: int, query: StandardsCheckQuery = Query(...)):
+def check_table(request, code: str, number: VersionNumber, query: StandardsCheckQuery = Query(...)):
     """Check a harvested table (`table`: its id) against the entity `entity` of this version: missing and
     extra columns, type family, length, nullability and key mismatches."""
     actor = actor_of(request)

@@ -27,9 +27,11 @@ class StandardsConfig(AppConfig):
 
     def ready(self):
         from dgov.accounts import roles
+        from dgov.catalog.services import register_item_check
         from dgov.core import nav
         from dgov.core.audit import register_action_labels
         from dgov.standards.models import CodeSet, DataElement, DataModel
+        from dgov.standards.services import data_item_errors
 
         for code, spec in ROLES.items():
             roles.BUILTIN_ROLES.setdefault(code, {**spec, "perms": list(spec["perms"])})
@@ -47,6 +49,7 @@ class StandardsConfig(AppConfig):
             "standards.dataelement.new_version": _("Data element: new version started"),
             "standards.modelversion.release": _("Data model version released"),
             "standards.demo.load": _("Loaded demo data standards")})
+        register_item_check(data_item_errors)
         nav.register("data", _("Data elements"), "standards:dataelement_list", perm=(DataElement, "view"), order=100)
         nav.register("data", _("Code sets"), "standards:codeset_list", perm=(CodeSet, "view"), order=101)
         nav.register("data", _("Data models"), "standards:datamodel_list", perm=(DataModel, "view"), order=102)

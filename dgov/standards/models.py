@@ -80,6 +80,13 @@ class ElementType(models.TextChoices):
     BINARY = "binary", _("binary")
 
 
+# The column or data-item types an element of each type accepts (a decimal element takes integers, a boolean one
+# the 0/1 integers some databases store).
+TYPE_FAMILIES = {"string": {"string"}, "integer": {"integer"}, "decimal": {"decimal", "integer"},
+                 "date": {"date"}, "datetime": {"datetime"}, "boolean": {"boolean", "integer"},
+                 "binary": {"binary"}}
+
+
 class ElementStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("standard", "draft")  # 草稿
     REVIEWED = "reviewed", pgettext_lazy("standard", "reviewed")  # 已审核

@@ -1,11 +1,15 @@
 """API schemas of dgov.standards (names prefixed `Standards`)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from dgov.core.schemas import Id
 from dgov.standards.models import ElementStatus, ElementType
+
+# A model version number (stored as a small integer).
+VersionNumber = Annotated[int, Field(ge=1, le=32767)]
 
 
 class StandardsCodeValueOut(Schema):
@@ -196,8 +200,8 @@ class StandardsVersionIn(Schema):
 
 
 class StandardsDiffQuery(Schema):
-    from_: int = Field(..., alias="from", ge=1, le=32767)
-    to: int = Field(..., ge=1, le=32767)
+    from_: VersionNumber = Field(..., alias="from")
+    to: VersionNumber
 
 
 class StandardsDiffOut(Schema):
@@ -216,7 +220,7 @@ class StandardsDiffOut(Schema):
 
 class StandardsCheckQuery(Schema):
     entity: str = Field(..., min_length=1, max_length=63)
-    table: int = Field(..., ge=1, description="The harvested table's id (metadata.MetaTable).")
+    table: Id = Field(..., description="The harvested table's id (metadata.MetaTable).")
 
 
 class StandardsProblemOut(Schema):

@@ -28,6 +28,7 @@ from dgov.core import audit
 from dgov.core.errors import Conflict, PermissionDenied, ValidationError
 from dgov.core.permissions import has_permission, require_in_scope, require_permission
 from dgov.standards.models import (
+    TYPE_FAMILIES,
     CodeSet,
     CodeValue,
     DataElement,
@@ -37,6 +38,7 @@ from dgov.standards.models import (
     ElementType,
     ModelVersion,
 )
+from dgov.standards.selectors import released_element
 
 IDENTIFIER_RE = re.compile(r"^[A-Z]{2,4}[0-9]{4,8}$")
 MODEL_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
@@ -135,6 +137,31 @@ def codeset_delete(*, actor, instance: CodeSet) -> None:
 
 
 # --- data elements -----------------------------------------------------------------------------
+
+def data_item_errors(item: dict) -> dict[str, list[str]]:
+    """A catalog data item against the data element it names (`catalog.services.register_item_check`, from
+    `StandardsConfig.ready()`): the element is released in the registry, the item's type is one the element's
+    type accepts and its length is within the element's."""
+    identifier = (item.get("data_element") or "").strip()
+    if not identifier:
+        return {}
+    element = released_element(identifier)
+    if element is None:
+        message = (_("The data element %(id)s has no released version yet.")
+                   if DataElement.objects.filter(identifier=identifier).exists()
+                   else _("There is no data element %(id)s in the data-element registry."))
+        return {"data_element": [message % {"id": identifier}]}
+    errors: dict[str, list[str]] = {}
+    data_type = item.get("data_type")
+    if data_type and data_type not in TYPE_FAMILIES.get(element.data_type, {element.data_type}):
+        errors["data_type"] = [_("The data element %(id)s (%(name)s) is of type “%(type)s”.") % {
+            "id": identifier, "name": element.name, "type": element.get_data_type_display()}]
+    length = item.get("length")
+    if element.max_length and isinstance(length, int) and length > element.max_length:
+        errors["length"] = [_("The data element %(id)s (%(name)s) allows at most %(n)d characters.") % {
+            "id": identifier, "name": element.name, "n": element.max_length}]
+    return errors
+
 
 def validate_element(element: DataElement) -> None:
     """The element's own rules, each problem under its field."""

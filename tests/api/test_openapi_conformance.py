@@ -42,7 +42,8 @@ def token(db):
     the code behind the permission checks."""
     user = make_user("fuzz_admin", department_code="360600036", roles=[
         ("city_admin", "all", None), ("security_admin", "all", None), ("auditor", "all", None),
-        ("identity_officer", "all", None), ("catalog_editor", "all", None), ("catalog_reviewer", "all", None)])
+        ("identity_officer", "all", None), ("catalog_editor", "all", None), ("catalog_reviewer", "all", None),
+        ("data_governor", "all", None)])
     return token_create(user=user, name="schemathesis")[1]
 
 

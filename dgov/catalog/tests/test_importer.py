@@ -313,7 +313,7 @@ def yujiang():
                        related_codes=["101000000/000001", "101000000/000002"],
                        items=[item("姓名", personal_data="personal"),
                               item("身份证号", length=18, personal_data="sensitive", sharing_type="none",
-                                   open_type="none", data_element="DE00001", description="公民身份号码"),
+                                   open_type="none", data_element="DE0001", description="公民身份号码"),
                               {"name": "救助金额", "data_type": "decimal"}])
     published = make_entry(name="婚姻登记信息", status="published", items=[item("登记日期", data_type="date",
                                                                                length=None)])

@@ -55,6 +55,11 @@ def test_lineage_answer(scene, governor):
     assert next(n for n in body["nodes"] if n["id"] == f"dataset:{scene.dataset.pk}")["score"] == 80.0
     assert_error(api_client(governor).get(f"{BASE}/lineage"), 422)
     assert_error(api_client(governor).get(f"{BASE}/lineage?table=999999"), 404)
+    assert_error(api_client(governor).get(f"{BASE}/lineage?table={2**63}"), 422)  # beyond a 64-bit key
+    assert_error(api_client(governor).get(f"{BASE}/feedback/{2**63}"), 422)
+    assert_error(api_client(governor).post(f"{BASE}/evaluation/publish", data={"start": "9999-12-01",
+                                                                              "end": "9999-12-31"},
+                                           content_type="application/json"), 422)
 
 
 class TestEvaluation(ApiContract):

@@ -100,3 +100,6 @@ def test_publish_needs_the_permission_and_a_valid_period(scene, reviewer, govern
         services.publish(actor=governor, start=dt.date(2026, 2, 1), end=dt.date(2026, 1, 31))
     with pytest.raises(ValidationError):
         services.publish(actor=governor, start=dt.date(2024, 1, 1), end=dt.date(2026, 1, 31))
+    with pytest.raises(ValidationError) as far:  # a date the database cannot turn into a time
+        services.publish(actor=governor, start=dt.date(9999, 12, 1), end=dt.date(9999, 12, 31))
+    assert list(far.value.details) == ["start"]

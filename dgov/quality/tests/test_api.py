@@ -121,6 +121,14 @@ class TestCreateRule(ApiContract):
         assert body["details"]["columns"]
 
 
+def test_ids_beyond_a_64_bit_key_are_refused_not_overflowed(editor):
+    """The fuzzed case that made PostgreSQL raise: a table id no bigint holds is a 422 like any bad filter."""
+    client = api_client(editor)
+    for url in (f"{BASE}/rules?table={2**63}", f"{BASE}/runs?table={2**63}", f"{BASE}/runs/{2**63}",
+                f"{BASE}/tasks/{2**64}"):
+        assert_error(client.get(url), 422)
+
+
 class TestRuleDetail(ApiContract):
     @pytest.fixture
     def case(self, world, people, guixi_people, editor):

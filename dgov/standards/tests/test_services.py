@@ -4,7 +4,7 @@ the diff between versions and the physical check."""
 import pytest
 
 from dgov.core.errors import Conflict, PermissionDenied, ValidationError
-from dgov.core.testing import audited
+from dgov.core.testing import audited, zh
 from dgov.standards import selectors, services
 from dgov.standards.models import CodeSet, DataElement, ElementStatus, ModelVersion
 
@@ -111,6 +111,37 @@ def test_element_usage_finds_catalog_items_and_harvested_columns(editor, governo
     usage = selectors.element_usage(id_number, governor)
     assert [c.name for c in usage["columns"]] == ["sfzh"]
     assert selectors.element_usage(id_number, editor)["columns"].count() == 1  # 余江区民政局's own table
+
+
+def test_catalog_data_items_are_checked_against_the_registry(draft, governor):
+    """A data item naming an element: the element must be released, and the item's type and length fit it."""
+    from dgov.catalog.services import validate_items
+
+    item = {"name": "身份证号", "data_type": "string", "length": 18, "data_element": "DE0001"}
+    assert validate_items([item]) == {}
+    assert validate_items([{**item, "data_element": ""}]) == {}
+    unknown = validate_items([{**item, "data_element": "ZZ9999"}])
+    assert unknown == {"items[0].data_element": [
+        zh("There is no data element %(id)s in the data-element registry.") % {"id": "ZZ9999"}]}
+    size = {"name": "家庭人口数", "data_type": "integer", "length": 2, "data_element": draft.identifier}
+    assert validate_items([size]) == {"items[0].data_element": [
+        zh("The data element %(id)s has no released version yet.") % {"id": draft.identifier}]}
+    services.element_transition(actor=governor, element=draft, action="review")
+    services.element_transition(actor=governor, element=draft, action="release")
+    assert validate_items([size]) == {}
+    assert list(validate_items([item, {**size, "data_type": "date"}])) == ["items[1].data_type"]
+    assert list(validate_items([{**item, "length": 30}])) == ["items[0].length"]
+    assert validate_items([{**size, "data_type": "string"}])["items[0].data_type"] == [
+        zh("The data element %(id)s (%(name)s) is of type “%(type)s”.") % {
+            "id": draft.identifier, "name": "家庭人口数", "type": zh("integer")}]
+
+
+def test_an_entry_naming_an_unknown_element_is_refused_with_the_item(editor):
+    from dgov.catalog.testing import item, make_entry
+
+    with pytest.raises(ValidationError) as caught:
+        make_entry(items=[item("身份证号", length=18, data_element="DE9999")])
+    assert list(caught.value.details) == ["items[0].data_element"]
 
 
 # --- code sets -----------------------------------------------------------------------------------
