@@ -25,6 +25,7 @@ from dgov.governance.api import router as governance_router
 from dgov.kms.api import router as crypto_router
 from dgov.licenses.api import router as licenses_router
 from dgov.metadata.api import router as metadata_router
+from dgov.opendata.api import router as opendata_router
 from dgov.orgs.api import areas_router, departments_router, regions_router
 from dgov.payments.api import router as payments_router
 from dgov.policies.api import router as policies_router
@@ -86,6 +87,7 @@ api.add_router("/governance/standards", standards_router)
 api.add_router("/governance/metadata", metadata_router)
 api.add_router("/governance/quality", quality_router)
 api.add_router("/governance", governance_router)
+api.add_router("/opendata", opendata_router)
 api.add_router("/services/bundles", bundles_router)
 api.add_router("/services/policies", policies_router)
 api.add_router("/services", services_router)

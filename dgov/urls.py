@@ -9,6 +9,8 @@ urlpatterns = [
     path("readyz", views_health.readyz, name="readyz"),
     path("metrics", views_health.metrics, name="metrics"),
     path("api/v1/", api.urls),
+    path("", include("dgov.opendata.ckan_urls")),
+    path("", include("dgov.opendata.dcat_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("dgov.accounts.urls")),
     path("", include("dgov.orgs.urls")),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("", include("dgov.policies.urls")),
     path("", include("dgov.core.urls")),
     path("workbench/", include("dgov.workbench.urls")),
+    path("", include("dgov.opendata.urls")),
     path("", include("dgov.portal.urls")),
 ]
 

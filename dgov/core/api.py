@@ -241,6 +241,23 @@ def by_natural_key(model, field: str, message, **lookup):
     return obj
 
 
+class Mapped:
+    """A queryset for `paginate`: the paginator counts and slices it, and each object of the page is shown
+    through `fn` (the API's output dict)."""
+
+    def __init__(self, qs, fn):
+        self.qs, self.fn = qs, fn
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        return [self.fn(obj) for obj in self.qs[key]]
+
+
 def actor_of(request):
     return request.auth if getattr(request, "auth", None) is not None else request.user
 

@@ -93,13 +93,14 @@ def audit_refused_write(request, exc: DgovError) -> None:
                          outcome="denied" if exc.status in (403, 404) else "failed")
 
 
-def attempt(request, write, *, form=None) -> tuple[bool, object]:
+def attempt(request, write, *, form=None, let_through: tuple = ()) -> tuple[bool, object]:
     """Run a page's write, `write()`: `(True, its result)`, or `(False, None)` when the service refused it —
     the refusal audited (`audit_refused_write`) and shown on `form`, or as error messages without one. A
-    permission error is not caught: it becomes the 403 page."""
+    permission error is not caught: it becomes the 403 page; nor are the errors in `let_through` (e.g.
+    `NotFound`, to answer 404)."""
     try:
         return True, write()
-    except PermissionDenied:
+    except (PermissionDenied, *let_through):
         raise
     except DgovError as exc:
         audit_refused_write(request, exc)
@@ -109,6 +110,53 @@ def attempt(request, write, *, form=None) -> tuple[bool, object]:
             for sentence in exc.sentences():
                 messages.error(request, sentence)
         return False, None
+
+
+# --- search pages: facets --------------------------------------------------------------------------
+def normalise_options(value) -> list[dict]:
+    """A facet's options, whatever shape the selector gives: {code: count}, [(code, count)],
+    [(code, label, count)] or [{"code"/"value", "name"/"label", "count"}]."""
+    out = []
+    if isinstance(value, dict):
+        value = list(value.items())
+    for entry in value or []:
+        if isinstance(entry, dict):
+            code = entry.get("code", entry.get("value", entry.get("key")))
+            out.append({"code": code, "label": entry.get("name") or entry.get("label"), "count": entry.get("count", 0)})
+        elif isinstance(entry, (list, tuple)):
+            if len(entry) >= 3:
+                out.append({"code": entry[0], "label": entry[1], "count": entry[2]})
+            elif len(entry) == 2:
+                out.append({"code": entry[0], "label": None, "count": entry[1]})
+    return [o for o in out if o["code"] not in (None, "") and o["count"]]
+
+
+def facet_groups(facets: dict, chosen: dict, query, params: list[tuple[str, str]], titles: dict,
+                 labels) -> list[dict]:
+    """The facets as a search page shows them (`_facets.html`): for each `(name, param)` of `params` with
+    options in `facets[name]`, most frequent first, each option a link that adds it to `query` (or, chosen in
+    `chosen[param]`, removes it). `labels(name, codes)` → {code: display name}; `titles[name]` is the group's
+    heading (a msgid)."""
+    groups = []
+    for name, param in params:
+        options = normalise_options((facets or {}).get(name))
+        if not options:
+            continue
+        names = labels(name, [str(o["code"]) for o in options])
+        shown = []
+        for option in sorted(options, key=lambda o: -o["count"]):
+            code = str(option["code"])
+            active = str(chosen.get(param) or "") == code
+            q = query.copy()
+            q.pop("page", None)
+            if active:
+                q.pop(param, None)
+            else:
+                q[param] = code
+            shown.append({"code": code, "label": option["label"] or names.get(code, code), "count": option["count"],
+                          "active": active, "query": q.urlencode()})
+        groups.append({"name": name, "label": _(titles[name]), "shown": shown[:8], "more": shown[8:]})
+    return groups
 
 
 class CrudViews:

@@ -7,7 +7,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from dgov.catalog import selectors as catalog_selectors
-from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, errors
+from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Mapped, Pagination, actor_of, errors
 from dgov.core.errors import NotFound, ValidationError
 from dgov.core.permissions import require_permission
 from dgov.core.schemas import Id
@@ -103,20 +103,6 @@ def feedback_out(f: ResourceFeedback) -> dict:
             "replied_at": f.replied_at, "created_at": f.created_at, "updated_at": f.updated_at}
 
 
-class _Rows:
-    def __init__(self, qs):
-        self.qs = qs
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        return [feedback_out(f) for f in self.qs[key]]
-
-
 @router.get("/feedback", response={200: list[GovernanceFeedbackOut], **READ_ERRORS},
             operation_id="list_governance_feedback")
 @paginate(Pagination)
@@ -124,7 +110,7 @@ def list_feedback(request, query: GovernanceFeedbackQuery = Query(...)):
     """Ratings your departments gave, and ratings of your departments' resources."""
     qs = selectors.filter_feedback(selectors.visible_feedback(actor_of(request)), entry=query.entry or "",
                                    department=query.department or "")
-    return _Rows(qs.order_by("-created_at", "-pk"))
+    return Mapped(qs.order_by("-created_at", "-pk"), feedback_out)
 
 
 @router.get("/feedback/{feedback_id}", response={200: GovernanceFeedbackOut, **READ_ERRORS},

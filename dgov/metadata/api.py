@@ -6,7 +6,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from dgov.aggregation.models import SourceDatabase
-from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
+from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Mapped, Pagination, actor_of
 from dgov.core.errors import NotFound, ValidationError
 from dgov.core.permissions import require_permission
 from dgov.core.schemas import Id
@@ -50,22 +50,6 @@ def harvest_out(h: Harvest) -> dict:
             "columns": h.columns, "changes": h.changes, "error": h.error}
 
 
-class _Rows:
-    """A queryset rendered row by row, for `paginate`."""
-
-    def __init__(self, qs, render):
-        self.qs, self.render = qs, render
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        return [self.render(x) for x in self.qs[key]]
-
-
 @router.get("/tables", response={200: list[MetadataTableOut], **READ_ERRORS}, operation_id="list_metadata_tables")
 @paginate(Pagination)
 def list_tables(request, query: MetadataTableQuery = Query(...)):
@@ -73,7 +57,7 @@ def list_tables(request, query: MetadataTableQuery = Query(...)):
     `department` (code); dropped tables and columns only with `include_dropped`."""
     qs = selectors.tables(actor_of(request), source=query.source, datastore=query.datastore, q=query.q,
                           department=query.department, include_dropped=query.include_dropped)
-    return _Rows(qs.select_related("dataset__entry"), table_out)
+    return Mapped(qs.select_related("dataset__entry"), table_out)
 
 
 @router.get("/tables/{table_id}", response={200: MetadataTableOut, **READ_ERRORS}, operation_id="get_metadata_table")
@@ -102,7 +86,7 @@ def map_column(request, table_id: Id, name: str, payload: MetadataColumnIn):
 @paginate(Pagination)
 def list_harvests(request):
     """Harvests of the locations in your scope, newest first."""
-    return _Rows(selectors.harvests(actor_of(request)), harvest_out)
+    return Mapped(selectors.harvests(actor_of(request)), harvest_out)
 
 
 @router.get("/harvests/{harvest_id}", response={200: MetadataHarvestDetailOut, **READ_ERRORS},

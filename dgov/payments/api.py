@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from dgov.accounts.models import UserKind
-from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
+from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Mapped, Pagination, actor_of
 from dgov.core.errors import NotFound, ValidationError
 from dgov.core.permissions import require_permission
 from dgov.payments import selectors, services
@@ -63,20 +63,6 @@ def _run(run: ReconciliationRun) -> dict:
             "discrepancies": run.discrepancies}
 
 
-class _Rows:
-    def __init__(self, qs):
-        self.qs = qs
-
-    def count(self):
-        return self.qs.count()
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, key):
-        return [_out(o) for o in self.qs[key]]
-
-
 @router.get("/orders", response={200: list[PaymentsOrderOut], **READ_ERRORS}, operation_id="list_fee_orders")
 @paginate(Pagination)
 def list_orders(request, query: PaymentsOrderQuery = Query(...)):
@@ -86,7 +72,7 @@ def list_orders(request, query: PaymentsOrderQuery = Query(...)):
         qs = selectors.my_orders(actor)
     else:
         qs = selectors.visible_orders(actor)
-    return _Rows(selectors.search(qs, q=query.q.strip(), state=query.state or "").order_by("-created_at", "-pk"))
+    return Mapped(selectors.search(qs, q=query.q.strip(), state=query.state or "").order_by("-created_at", "-pk"), _out)
 
 
 @router.get(ORDER, response={200: PaymentsOrderDetailOut, **READ_ERRORS}, operation_id="get_fee_order")

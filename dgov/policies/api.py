@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, by_natural_key, errors
+from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Mapped, Pagination, actor_of, by_natural_key, errors
 from dgov.core.errors import PermissionDenied
 from dgov.core.permissions import get_scoped, require_permission
 from dgov.orgs.models import Department
@@ -71,28 +71,12 @@ def _run(run: MatchRun) -> dict:
             "started_at": run.started_at}
 
 
-class _Rows:
-    """A queryset paginated, each page turned into dicts by `out`."""
-
-    def __init__(self, qs, out):
-        self.qs, self.out = qs, out
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        return [self.out(obj) for obj in self.qs[key]]
-
-
 # --- public ------------------------------------------------------------------------------------------
 @router.get("", auth=None, response={200: list[PolicyPublicOut], **errors(400, 422)}, operation_id="list_policies")
 @paginate(Pagination)
 def list_policies(request):
     """The published policies in force (anyone), newest first, with their rules as data and in words."""
-    return _Rows(selectors.public_policies(), _public)
+    return Mapped(selectors.public_policies(), _public)
 
 
 @router.get("/mine", response={200: list[PolicyMatchOut], **READ_ERRORS}, operation_id="my_policy_matches")
@@ -103,7 +87,7 @@ def my_matches(request):
     enterprise = selectors.enterprise_of(actor_of(request))
     if enterprise is None:
         raise PermissionDenied(_("Only an enterprise's own account sees its policy matches."))
-    return _Rows(selectors.matches_of(enterprise).select_related("enterprise"), _match)
+    return Mapped(selectors.matches_of(enterprise).select_related("enterprise"), _match)
 
 
 # --- officials ---------------------------------------------------------------------------------------
@@ -137,7 +121,7 @@ def manage_list(request, query: PolicyQuery = Query(...)):
         qs = qs.filter(status=query.status)
     if query.kind:
         qs = qs.filter(kind=query.kind)
-    return _Rows(qs, _full)
+    return Mapped(qs, _full)
 
 
 @router.post("/manage", response={201: EnterprisePolicyOut, **WRITE_ERRORS}, operation_id="create_policy")
@@ -212,7 +196,7 @@ def list_matches(request, query: PolicyMatchQuery = Query(...)):
         qs = qs.filter(policy_id=query.policy)
     if query.eligible is not None:
         qs = qs.filter(eligible=query.eligible)
-    return _Rows(qs, _match)
+    return Mapped(qs, _match)
 
 
 @router.get("/runs", response={200: list[PolicyRunOut], **READ_ERRORS}, operation_id="list_policy_runs")
@@ -220,7 +204,7 @@ def list_matches(request, query: PolicyMatchQuery = Query(...)):
 def list_runs(request):
     actor = actor_of(request)
     require_permission(actor, MatchRun, "view")
-    return _Rows(MatchRun.objects.restrict(actor, "view").order_by("-started_at", "-pk"), _run)
+    return Mapped(MatchRun.objects.restrict(actor, "view").order_by("-started_at", "-pk"), _run)
 
 
 @router.post("/runs", response={201: PolicyRunOut, **WRITE_ERRORS}, operation_id="run_policy_matching")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of
+from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Mapped, Pagination, actor_of
 from dgov.core.permissions import require_permission
 from dgov.core.schemas import Id
 from dgov.quality import selectors, services
@@ -70,22 +70,6 @@ def task_out(task: RemediationTask, today=None) -> dict:
                         for e in task.events.select_related("actor")]}
 
 
-class _Mapped:
-    """A queryset shown through `fn`, sliced by the paginator."""
-
-    def __init__(self, qs, fn):
-        self.qs, self.fn = qs, fn
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        return [self.fn(obj) for obj in self.qs[key]]
-
-
 # --- runs ---------------------------------------------------------------------------------------------------
 
 @router.post("/runs", response={201: QualityRunOut, **WRITE_ERRORS}, operation_id="start_quality_run")
@@ -107,7 +91,7 @@ def list_runs(request, query: QualityRunQuery = Query(...)):
         qs = qs.filter(table_id=query.table)
     if query.status:
         qs = qs.filter(status=query.status)
-    return _Mapped(qs, run_summary)
+    return Mapped(qs, run_summary)
 
 
 @router.get("/runs/{run_id}", response={200: QualityRunOut, **READ_ERRORS}, operation_id="get_quality_run")
@@ -135,7 +119,7 @@ def list_rules(request, query: QualityRuleQuery = Query(...)):
         qs = qs.filter(table_id=query.table)
     if query.kind:
         qs = qs.filter(kind=query.kind)
-    return _Mapped(qs.order_by("table_id", "pk"), rule_out)
+    return Mapped(qs.order_by("table_id", "pk"), rule_out)
 
 
 @router.post("/rules", response={201: QualityRuleOut, **WRITE_ERRORS}, operation_id="create_quality_rule")
@@ -194,7 +178,7 @@ def list_tasks(request, query: QualityTaskQuery = Query(...)):
         qs = qs.exclude(state=TaskState.CLOSED).filter(due_on__lt=today)
     elif query.overdue is False:
         qs = qs.exclude(due_on__lt=today, state__in=(TaskState.OPEN, TaskState.SUBMITTED))
-    return _Mapped(qs, lambda t: task_out(t, today))
+    return Mapped(qs, lambda t: task_out(t, today))
 
 
 @router.get("/tasks/{task_id}", response={200: QualityTaskOut, **READ_ERRORS}, operation_id="get_quality_task")

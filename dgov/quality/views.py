@@ -11,10 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from dgov.core.errors import DgovError, NotFound, PermissionDenied
-from dgov.core.forms import apply_error
+from dgov.core.errors import NotFound
 from dgov.core.permissions import has_permission, resolver
-from dgov.core.views import CrudViews, OfficialRequiredMixin, UserFormEditView, audit_refused_write
+from dgov.core.views import CrudViews, OfficialRequiredMixin, UserFormEditView, attempt
 from dgov.quality import selectors, services
 from dgov.quality.forms import FixForm, PlanForm, QualityRuleForm, TaskFilterForm
 from dgov.quality.models import QualityPlan, QualityRule, QualityRun, Schedule, TaskState
@@ -73,15 +72,10 @@ class TableView(QualityView):
             return redirect("quality:qualityrun_detail", pk=run.pk)
         form = PlanForm(request.POST)
         if form.is_valid():
-            try:
-                services.plan_save(actor=request.user, table=table, schedule=form.cleaned_data["schedule"],
-                                   next_run=form.cleaned_data["next_run_on"])
-            except (PermissionDenied, NotFound):
-                raise
-            except DgovError as exc:
-                audit_refused_write(request, exc)
-                apply_error(form, exc)
-            else:
+            ok, _saved = attempt(request, lambda: services.plan_save(
+                actor=request.user, table=table, schedule=form.cleaned_data["schedule"],
+                next_run=form.cleaned_data["next_run_on"]), form=form, let_through=(NotFound,))
+            if ok:
                 messages.success(request, _("Saved."))
                 return redirect("quality:table_detail", pk=table.pk)
         return self.get(request, pk, plan_form=form, status=422)
@@ -150,14 +144,11 @@ class TaskDetailView(QualityView):
         task = selectors.task_for(request.user, pk)
         form = FixForm(request.POST)
         if form.is_valid():
-            try:
-                task = services.task_fix(actor=request.user, task=task, note=form.cleaned_data["note"])
-            except (PermissionDenied, NotFound):
-                raise
-            except DgovError as exc:
-                audit_refused_write(request, exc)
-                apply_error(form, exc)
-            else:
+            ok, fixed = attempt(request, lambda: services.task_fix(actor=request.user, task=task,
+                                                                   note=form.cleaned_data["note"]),
+                                form=form, let_through=(NotFound,))
+            if ok:
+                task = fixed
                 if task.state == TaskState.CLOSED:
                     messages.success(request, _("Re-checked: the rule passes and the task is closed."))
                 else:

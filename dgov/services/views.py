@@ -25,7 +25,8 @@ from dgov.core.errors import DgovError, NotFound, ValidationError
 from dgov.core.forms import apply_error
 from dgov.core.importexport import ImportFileError, xlsx_response
 from dgov.core.permissions import has_permission, require_permission
-from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, audit_refused_write
+from dgov.core.views import CrudView, CrudViews, ObjectEditView, ObjectListView, audit_refused_write, normalise_options
+from dgov.core.views import facet_groups as core_facet_groups
 from dgov.orgs.models import Department, Region
 from dgov.services import forms, selectors
 from dgov.services.models import (
@@ -81,53 +82,17 @@ def _label_lookup(name: str, codes: list[str]) -> dict:
     return {}
 
 
-def _normalise_options(value) -> list[dict]:
-    """A facet's options, whatever shape the selector gives: {code: count}, [(code, count)],
-    [(code, label, count)] or [{"code"/"value", "name"/"label", "count"}]."""
-    out = []
-    if isinstance(value, dict):
-        value = list(value.items())
-    for entry in value or []:
-        if isinstance(entry, dict):
-            code = entry.get("code", entry.get("value", entry.get("key")))
-            out.append({"code": code, "label": entry.get("name") or entry.get("label"), "count": entry.get("count", 0)})
-        elif isinstance(entry, (list, tuple)):
-            if len(entry) >= 3:
-                out.append({"code": entry[0], "label": entry[1], "count": entry[2]})
-            elif len(entry) == 2:
-                out.append({"code": entry[0], "label": None, "count": entry[1]})
-    return [o for o in out if o["code"] not in (None, "") and o["count"]]
-
-
 FACET_LABELS = {"department": gettext_noop("Department"), "region": gettext_noop("Region"),
                 "item_type": gettext_noop("Item type"), "service_object": gettext_noop("For"),
                 "theme": gettext_noop("Theme"), "online": gettext_noop("Online application")}
 
 
 def facet_groups(facets: dict, chosen: dict, query) -> list[dict]:
-    """The facets as the search page shows them: each option a link that adds (or, chosen, removes) it."""
-    groups = []
-    for name, param in FACET_PARAMS:
-        options = _normalise_options((facets or {}).get(name))
-        if name == "online":
-            options = [o for o in options if str(o["code"]).lower() in ("true", "1")]
-        if not options:
-            continue
-        labels = _label_lookup(name, [o["code"] for o in options])
-        shown = []
-        for option in sorted(options, key=lambda o: -o["count"]):
-            code = "1" if name == "online" else str(option["code"])
-            active = str(chosen.get(param) or "") == code
-            q = query.copy()
-            q.pop("page", None)
-            if active:
-                q.pop(param, None)
-            else:
-                q[param] = code
-            shown.append({"code": code, "label": option["label"] or labels.get(str(option["code"]), code),
-                          "count": option["count"], "active": active, "query": q.urlencode()})
-        groups.append({"name": name, "label": _(FACET_LABELS[name]), "shown": shown[:8], "more": shown[8:]})
-    return groups
+    """The guide search's facets; "online" is one option (code 1) counting the items applied for online."""
+    facets = dict(facets or {})
+    facets["online"] = [{"code": "1", "count": o["count"]} for o in normalise_options(facets.get("online"))
+                        if str(o["code"]).lower() in ("true", "1")]
+    return core_facet_groups(facets, chosen, query, FACET_PARAMS, FACET_LABELS, _label_lookup)
 
 
 def _all_facets(qs) -> dict:

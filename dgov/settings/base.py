@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "dgov.metadata",
     "dgov.quality",
     "dgov.governance",
+    "dgov.opendata",
     "dgov.portal",
     "dgov.workbench",
 ]

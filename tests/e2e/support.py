@@ -121,3 +121,19 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 def is_csp_message(text: str) -> bool:
     return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+# --- checks every page test makes -----------------------------------------------------------------
+def assert_fits(page, width: int = 375) -> None:
+    """The page does not scroll sideways on a screen `width` pixels wide."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth]")
+    assert max(widths) <= width, f"{page.url} is {widths} px wide on a {width} px screen"
+
+
+def assert_accessible(browsing, page) -> None:
+    """axe-core on `page`'s address as its session sees it, in a second context that lets the checker's script
+    in (the test itself runs under the real Content Security Policy)."""
+    checked = browsing.page(state=page.context.storage_state(), bypass_csp=True)
+    checked.goto(page.url)
+    violations = axe_violations(checked)
+    assert not violations, format_violations(checked.url, violations)

@@ -15,23 +15,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .support import axe_violations, format_violations, log_in, screenshot
+from .support import assert_accessible, assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 
 DEMO_ENTRY = "城乡低保对象联系信息（归集演示）"
-
-
-def assert_fits(page, width=375):
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth]")
-    assert max(widths) <= width, f"{page.url} is {widths} px wide on a {width} px screen"
-
-
-def assert_accessible(browsing, page):
-    checked = browsing.page(state=page.context.storage_state(), bypass_csp=True)
-    checked.goto(page.url)
-    violations = axe_violations(checked)
-    assert not violations, format_violations(checked.url, violations)
 
 
 def test_the_governor_harvests_checks_quality_and_follows_lineage(browsing, accounts):

@@ -1,0 +1,3 @@
+"""The CKAN-compatible Action API (`ckan.py`) and the downloads (`downloads.py`)."""
+
+urlpatterns = []

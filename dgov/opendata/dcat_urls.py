@@ -1,0 +1,3 @@
+"""DCAT-AP 3 metadata of the open datasets (`dcat.py`)."""
+
+urlpatterns = []

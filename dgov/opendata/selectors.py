@@ -1,0 +1,134 @@
+"""Reads of dgov.opendata.
+
+The public side (`published`, `published_dataset`, `search`) needs no user: it is what anyone may read —
+published open datasets whose catalog entry is still published, still opened and not on the negative list.
+The officials' side (`datasets`, `dataset_for`) is scoped with `restrict(user, action)`.
+"""
+
+import uuid
+
+from django.db.models import Count, Q, QuerySet
+
+from dgov.aggregation import datastore
+from dgov.aggregation.models import Dataset, LoadRun
+from dgov.catalog import search as catalog_search
+from dgov.catalog.models import CatalogEntry, NegativeListItem, Status
+from dgov.core.errors import NotFound
+from dgov.core.permissions import get_scoped, require_permission
+from dgov.opendata.models import DatasetStatus, OpenDataset, Topic
+from dgov.opendata.services import OPEN_TYPES
+
+#: facets the portal and `package_search` offer: name → the field counted
+FACETS = {
+    "topic": "topics__code",
+    "department": "entry__department__code",
+    "format": "entry__format",
+    "open_type": "entry__open_type",
+    "update_cycle": "entry__update_cycle",
+}
+SORTS = {"modified": "-modified_at", "published": "-published_at", "title": "title", "views": "-view_count",
+         "downloads": "-download_count"}
+
+
+def published() -> QuerySet:
+    """Every dataset the public may see."""
+    listed = NegativeListItem.objects.filter(item_name="").values("resource_code")
+    return (OpenDataset.objects.filter(status=DatasetStatus.PUBLISHED, entry__status=Status.PUBLISHED,
+                                       entry__open_type__in=OPEN_TYPES)
+            .exclude(entry__code__in=listed)
+            .select_related("entry", "entry__department", "entry__region", "entry__classification"))
+
+
+def published_dataset(ref: str) -> OpenDataset:
+    """A published dataset by CKAN id (uuid) or name; 404 otherwise (unpublished ones included: the public
+    cannot tell them from missing ones)."""
+    ref = (ref or "").strip()
+    q = Q(name=ref)
+    try:
+        q |= Q(uuid=uuid.UUID(ref))
+    except ValueError:
+        pass
+    dataset = published().filter(q).prefetch_related("topics").first()
+    if dataset is None:
+        raise NotFound()
+    return dataset
+
+
+def search(*, q: str = "", filters: dict[str, list[str]] | None = None, sort: str = "modified",
+           facets: tuple[str, ...] = tuple(FACETS)) -> tuple[QuerySet, dict[str, list[tuple[str, int]]]]:
+    """Published datasets matching `q` (the catalog's Chinese search over the entry) and `filters`
+    ({facet: [values]}: values of one facet ORed, facets ANDed), ordered by `sort`; and for each of `facets` the
+    values present with their counts (over the matching datasets), most frequent first."""
+    qs = published()
+    if q and q.strip():
+        qs = qs.filter(entry__in=catalog_search.filter_query(CatalogEntry.objects.all(), q))
+    for facet, values in (filters or {}).items():
+        if values:
+            qs = qs.filter(**{f"{FACETS[facet]}__in": values})
+    counts = {}
+    for facet in facets:
+        field = FACETS[facet]
+        rows = (OpenDataset.objects.filter(pk__in=qs.values("pk")).exclude(**{f"{field}__isnull": True})
+                .values(field).annotate(n=Count("pk", distinct=True)).order_by("-n", field))
+        counts[facet] = [(row[field], row["n"]) for row in rows]
+    return qs.order_by(SORTS.get(sort, "-modified_at"), "pk").distinct(), counts
+
+
+def topics() -> QuerySet:
+    """The topics, each with `count`: its published datasets."""
+    return (Topic.objects.annotate(count=Count("datasets", filter=Q(datasets__in=published()), distinct=True))
+            .order_by("position", "code"))
+
+
+def organisations() -> list:
+    """The departments with published datasets, each with `count`, most first."""
+    rows = (published().values("entry__department__code", "entry__department__name")
+            .annotate(n=Count("pk")).order_by("-n", "entry__department__code"))
+    return [{"code": r["entry__department__code"], "name": r["entry__department__name"], "count": r["n"]}
+            for r in rows]
+
+
+def datasets(user, *, status: str = "", q: str = "") -> QuerySet:
+    """Open datasets of the user's scope (officials), any status."""
+    require_permission(user, OpenDataset, "view")
+    qs = OpenDataset.objects.restrict(user, "view").select_related("entry", "entry__department")
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(entry__code__icontains=q))
+    return qs.order_by("-updated_at", "-pk")
+
+
+def dataset_for(user, pk, action: str = "view") -> OpenDataset:
+    return get_scoped(user, action, OpenDataset.objects.select_related("entry", "entry__department"), pk=pk)
+
+
+def row_count(entry: CatalogEntry) -> int:
+    dataset = Dataset.objects.filter(entry=entry).first()
+    return datastore.count(dataset) if dataset is not None else 0
+
+
+def chart_for(entry: CatalogEntry, columns: list) -> dict | None:
+    """A simple chart where the data suits one: the rows per value of the first opened, unmasked text column
+    holding 2 to 12 distinct values (over every live row). None when no column suits."""
+    dataset = Dataset.objects.filter(entry=entry).first()
+    for column in columns:
+        if column.data_type != "string" or column.mask != "none" or column.is_key:
+            continue
+        top, distinct = datastore.value_counts(dataset, column.name, limit=12)
+        if 2 <= distinct <= 12:
+            return {"column": column, "rows": [{"name": value, "count": n} for value, n in top]}
+    return None
+
+
+def data_history(entry: CatalogEntry, limit: int = 10) -> list:
+    """The latest successful loads of the entry's data (when the data changed and how much)."""
+    return list(LoadRun.objects.filter(dataset__entry=entry, status=LoadRun.Status.SUCCEEDED)
+                .order_by("-started_at")[:limit])
+
+
+def counts() -> dict:
+    """Headline figures of the portal."""
+    qs = published()
+    return {"datasets": qs.count(), "departments": qs.values("entry__department").distinct().count(),
+            "topics": Topic.objects.filter(datasets__in=qs).distinct().count()}
