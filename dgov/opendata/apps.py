@@ -10,7 +10,7 @@ class OpendataConfig(AppConfig):
     def ready(self):
         from dgov.accounts import roles
         from dgov.core import audit, nav
-        from dgov.opendata.models import AccessApplication, OpenDataset
+        from dgov.opendata.models import AccessApplication, DataRequest, OpenDataset
 
         # a department's data administrator opens its entries and decides the applications for them;
         # the big-data centre's reviewer reviews and publishes
@@ -23,6 +23,7 @@ class OpendataConfig(AppConfig):
         nav.register("data", _("Open datasets"), "opendata:dataset_list", perm=(OpenDataset, "view"), order=111)
         nav.register("data", _("Open data applications"), "opendata:application_list",
                      perm=(AccessApplication, "view"), order=112)
+        nav.register("data", _("Data requests"), "opendata:request_list", perm=(DataRequest, "view"), order=113)
         audit.register_action_labels(events={
             "opendata.opendataset.submit": _("Open dataset: submitted for review"),
             "opendata.opendataset.publish": _("Open dataset: published"),

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dgov.catalog.models import OpenType, ResourceFormat, UpdateCycle
-from dgov.opendata.models import License, Topic
+from dgov.opendata.models import License, RequestStatus, Topic
+from dgov.orgs.models import Department
 
 SORT_CHOICES = [("modified", _("Recently updated")), ("published", _("Recently published")),
                 ("title", _("Title")), ("views", _("Most viewed")), ("downloads", _("Most downloaded"))]
@@ -64,3 +65,31 @@ class DatasetForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequestForm(forms.Form):
+    title = forms.CharField(label=_("What data do you need?"), max_length=200)
+    description = forms.CharField(label=_("Details and what you will use it for"), max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    department = forms.ModelChoiceField(
+        label=_("Department asked"), to_field_name="code",
+        queryset=Department.objects.filter(kind__in=["department", "institution"]).order_by("code"))
+
+
+class AnswerForm(forms.Form):
+    status = forms.ChoiceField(label=_("Answer"), widget=forms.RadioSelect, choices=[
+        (RequestStatus.ANSWERED, RequestStatus.ANSWERED.label), (RequestStatus.PLANNED, RequestStatus.PLANNED.label),
+        (RequestStatus.DECLINED, RequestStatus.DECLINED.label)])
+    answer = forms.CharField(label=_("Answer the public will read"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    dataset = forms.CharField(label=_("Dataset opened in answer (name)"), max_length=100, required=False)
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(label=_("Rating"), coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)])
+    comment = forms.CharField(label=_("Comment"), max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(label=_("Name of the application that uses the key"), max_length=100)

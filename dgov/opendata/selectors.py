@@ -5,18 +5,31 @@ published open datasets whose catalog entry is still published, still opened and
 The officials' side (`datasets`, `dataset_for`) is scoped with `restrict(user, action)`.
 """
 
+import datetime as dt
 import uuid
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from dgov.aggregation import datastore
-from dgov.aggregation.models import Dataset, LoadRun
+from dgov.aggregation.models import LoadRun
 from dgov.catalog import search as catalog_search
 from dgov.catalog.models import CatalogEntry, NegativeListItem, Status
 from dgov.core.errors import NotFound
 from dgov.core.permissions import get_scoped, require_permission
-from dgov.opendata.models import DatasetStatus, OpenDataset, Topic
-from dgov.opendata.services import OPEN_TYPES
+from dgov.opendata.models import (
+    DataRequest,
+    DatasetRating,
+    DatasetStatus,
+    DeveloperKey,
+    KeyUsage,
+    OpenDataset,
+    RequestStatus,
+    Topic,
+)
+from dgov.opendata.services import OPEN_TYPES, store_of
 
 #: facets the portal and `package_search` offer: name → the field counted
 FACETS = {
@@ -26,6 +39,7 @@ FACETS = {
     "open_type": "entry__open_type",
     "update_cycle": "entry__update_cycle",
 }
+CHART_SECONDS = 24 * 3600
 SORTS = {"modified": "-modified_at", "published": "-published_at", "title": "title", "views": "-view_count",
          "downloads": "-download_count"}
 
@@ -104,21 +118,32 @@ def dataset_for(user, pk, action: str = "view") -> OpenDataset:
 
 
 def row_count(entry: CatalogEntry) -> int:
-    dataset = Dataset.objects.filter(entry=entry).first()
+    dataset = store_of(entry)
     return datastore.count(dataset) if dataset is not None else 0
 
 
 def chart_for(entry: CatalogEntry, columns: list) -> dict | None:
-    """A simple chart where the data suits one: the rows per value of the first opened, unmasked text column
-    holding 2 to 12 distinct values (over every live row). None when no column suits."""
-    dataset = Dataset.objects.filter(entry=entry).first()
-    for column in columns:
-        if column.data_type != "string" or column.mask != "none" or column.is_key:
-            continue
-        top, distinct = datastore.value_counts(dataset, column.name, limit=12)
-        if 2 <= distinct <= 12:
-            return {"column": column, "rows": [{"name": value, "count": n} for value, n in top]}
-    return None
+    """A simple chart where the data suits one: the rows per value of the first opened, unmasked, non-key text
+    column holding 2 to 12 distinct values (over every live row). None when no column suits. Kept in the cache
+    until the data is loaded again: finding the column reads the table."""
+    dataset = store_of(entry)
+    if dataset is None:
+        return None
+    candidates = [c for c in columns if c.data_type == "string" and c.mask == "none" and not c.is_key]
+    loaded = dataset.last_loaded_at.timestamp() if dataset.last_loaded_at else 0
+    key = f"opendata:chart:{dataset.pk}:{dataset.last_seq}:{loaded:.0f}:" + ",".join(c.name for c in candidates)
+
+    def find():
+        for column in candidates:
+            top = datastore.value_counts(dataset, column.name, limit=12)
+            if 2 <= len(top) <= 12:
+                return {"column": column.name, "rows": [{"name": value, "count": n} for value, n in top]}
+        return {}  # no column suits (cached too)
+
+    found = cache.get_or_set(key, find, CHART_SECONDS)
+    if not found:
+        return None
+    return {"column": next(c for c in candidates if c.name == found["column"]), "rows": found["rows"]}
 
 
 def data_history(entry: CatalogEntry, limit: int = 10) -> list:
@@ -132,3 +157,57 @@ def counts() -> dict:
     qs = published()
     return {"datasets": qs.count(), "departments": qs.values("entry__department").distinct().count(),
             "topics": Topic.objects.filter(datasets__in=qs).distinct().count()}
+
+
+def statistics() -> dict:
+    """The portal's figures for the city: per department the datasets and records opened, downloads and API
+    calls (the counters kept on each dataset), and the public data requests answered; with the totals."""
+    rows = {}
+    for d in published().annotate(rows=Coalesce("entry__dataset__row_count", 0)):
+        dept = d.entry.department
+        row = rows.setdefault(dept.code, {"code": dept.code, "name": dept.name, "datasets": 0, "conditional": 0,
+                                          "records": 0, "downloads": 0, "api_calls": 0, "requests": 0,
+                                          "answered": 0})
+        row["datasets"] += 1
+        row["conditional"] += d.entry.open_type == "conditional"
+        row["records"] += d.rows
+        row["downloads"] += d.download_count
+        row["api_calls"] += d.api_call_count
+    for r in (DataRequest.objects.values("department__code", "department__name")
+              .annotate(n=Count("pk"), answered=Count("pk", filter=~Q(status=RequestStatus.OPEN)))):
+        row = rows.setdefault(r["department__code"], {
+            "code": r["department__code"], "name": r["department__name"], "datasets": 0, "conditional": 0,
+            "records": 0, "downloads": 0, "api_calls": 0, "requests": 0, "answered": 0})
+        row["requests"], row["answered"] = r["n"], r["answered"]
+    departments = sorted(rows.values(), key=lambda r: (-r["datasets"], -r["records"], r["code"]))
+    keys = ("datasets", "conditional", "records", "downloads", "api_calls", "requests", "answered")
+    totals = {k: sum(r[k] for r in departments) for k in keys}
+    return {"departments": departments, "totals": totals}
+
+
+def ratings(dataset: OpenDataset) -> dict:
+    """The dataset's ratings: how many, the mean (one decimal), and the visible comments, newest first."""
+    qs = DatasetRating.objects.filter(dataset=dataset)
+    agg = qs.aggregate(n=Count("pk"), mean=Avg("score"))
+    return {"count": agg["n"], "mean": round(agg["mean"], 1) if agg["mean"] is not None else None,
+            "comments": qs.filter(is_hidden=False).exclude(comment="").select_related("user")[:50]}
+
+
+def public_requests() -> QuerySet:
+    return DataRequest.objects.select_related("department", "dataset").order_by("-created_at", "-pk")
+
+
+def my_keys(user) -> list:
+    """The user's developer keys, each with `use`: `today` (calls today), `month` (calls in the last 30 days)."""
+    since = timezone.localdate() - dt.timedelta(days=29)
+    keys = list(DeveloperKey.objects.filter(user=user).order_by("-is_active", "-created_at"))
+    usage = {}
+    for row in KeyUsage.objects.filter(key__in=keys, day__gte=since).values("key_id", "day", "calls", "refused"):
+        slot = usage.setdefault(row["key_id"], {"today": 0, "month": 0, "refused": 0})
+        slot["month"] += row["calls"]
+        slot["refused"] += row["refused"]
+        if row["day"] == timezone.localdate():
+            slot["today"] = row["calls"]
+    for key in keys:
+        key.use = usage.get(key.pk, {"today": 0, "month": 0, "refused": 0})
+    return keys

@@ -58,13 +58,21 @@ def opened_items(entry: CatalogEntry) -> list[DataItem]:
             if (item.open_type or entry.open_type) != OpenType.NONE and item.name not in listed]
 
 
+def store_of(entry: CatalogEntry) -> Dataset | None:
+    """The entry's data-store dataset with its columns, read once per entry object (a page and the API ask for
+    it several times while answering one request)."""
+    if not hasattr(entry, "_opendata_store"):
+        entry._opendata_store = Dataset.objects.filter(entry=entry).prefetch_related("columns").first()
+    return entry._opendata_store
+
+
 def opened_columns(entry: CatalogEntry) -> list:
     """The data-store columns (`DatasetColumn`) of the opened items, in the dataset's order."""
-    dataset = Dataset.objects.filter(entry=entry).first()
+    dataset = store_of(entry)
     if dataset is None:
         return []
     names = {item.name for item in opened_items(entry)}
-    return [c for c in dataset.columns.order_by("position") if c.item_name in names]
+    return sorted((c for c in dataset.columns.all() if c.item_name in names), key=lambda c: c.position)
 
 
 def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None, limit: int = 100,
@@ -74,7 +82,7 @@ def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None,
     opened = opened_columns(entry) if columns is None else columns
     if not opened:
         return []
-    dataset = Dataset.objects.get(entry=entry)
+    dataset = store_of(entry)
     rows = datastore.select(dataset, columns=[c.name for c in opened], where=where, limit=limit, offset=offset)
     masks = {c.name: c.mask for c in opened if c.mask != "none"}
     if masks:
@@ -89,7 +97,7 @@ def scan_entry(entry: CatalogEntry) -> dict:
     columns = opened_columns(entry)
     rows: list[dict] = []
     if columns:
-        dataset = Dataset.objects.get(entry=entry)
+        dataset = store_of(entry)
         rows = public_rows(entry, columns=columns, limit=SCAN_ROWS)
         total = datastore.count(dataset)
         if total > 2 * SCAN_ROWS:

@@ -34,6 +34,7 @@ def make_open_entry(*, name: str = "养老机构名录", open_type: str = "uncon
                                  "clrq": dt.date(2010, 1, 1) + dt.timedelta(days=37 * i),
                                  "fzrsj": f"139{i:08d}"})
     datastore.upsert(dataset, [make(i) for i in range(rows)])
+    type(dataset).objects.filter(pk=dataset.pk).update(row_count=rows)  # as a load run keeps it
     return entry
 
 

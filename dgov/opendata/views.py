@@ -12,6 +12,7 @@ from dgov.core import charts
 from dgov.core.errors import NotFound
 from dgov.core.views import facet_groups
 from dgov.opendata import applications, forms, links, selectors, services
+from dgov.opendata.forms import RatingForm
 from dgov.opendata.models import OpenDataset, Topic
 from dgov.orgs.models import Department
 
@@ -90,6 +91,7 @@ def dataset(request, name: str):
         "open_to_all": open_to_all, "readable": readable, "granted": granted, "rows": selectors.row_count(entry),
         "history": selectors.data_history(entry),
         "events": item.events.filter(action__in=("publish", "withdraw")).order_by("-at")[:10],
+        "ratings": selectors.ratings(item), "rating_form": RatingForm() if request.user.is_authenticated else None,
         "downloads": [(fmt, links.download(item.name, fmt)) for fmt in links.DOWNLOAD_FORMATS],
         "api": {"package_show": links.ckan_action("package_show") + f"?id={item.name}",
                 "datastore_search": links.ckan_action("datastore_search"),
@@ -121,3 +123,10 @@ def organisation(request, code: str):
         raise Http404
     return search(request, preset={"department": found.code}, template="opendata/organisation.html",
                   extra={"organisation": found})
+
+
+def statistics(request):
+    """开放统计: datasets and records opened per department, downloads, API calls and requests answered."""
+    figures = selectors.statistics()
+    chart = charts.bars([{"name": r["name"], "count": r["datasets"]} for r in figures["departments"][:15]])
+    return render(request, "opendata/statistics.html", {"nav_active": "portal", **figures, "chart": chart})

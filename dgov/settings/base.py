@@ -242,6 +242,9 @@ DGOV_SOURCE_SQLITE_DIR = Path(env_str("DGOV_SOURCE_SQLITE_DIR", str(DATA_DIR / "
 DGOV_SHARING_PROVIDER_WORKING_DAYS = max(1, env_int("DGOV_SHARING_PROVIDER_WORKING_DAYS", 10))
 DGOV_SHARING_CENTRE_WORKING_DAYS = max(1, env_int("DGOV_SHARING_CENTRE_WORKING_DAYS", 5))
 DGOV_SHARING_DEFAULT_DAILY_QUOTA = max(1, env_int("DGOV_SHARING_DEFAULT_DAILY_QUOTA", 10000))
+# Open data: the calls a day a developer key gets, and how many active keys one account may hold.
+DGOV_OPENDATA_KEY_DAILY_QUOTA = max(1, env_int("DGOV_OPENDATA_KEY_DAILY_QUOTA", 10000))
+DGOV_OPENDATA_MAX_KEYS = max(1, env_int("DGOV_OPENDATA_MAX_KEYS", 5))
 DGOV_SHARING_DEFAULT_RATE_LIMIT = max(1, env_int("DGOV_SHARING_DEFAULT_RATE_LIMIT", 60))
 # File exchange (文件交换): where packages are kept, how long, and the largest one (rows, bytes).
 DGOV_FILEEXCHANGE_DIR = Path(env_str("DGOV_FILEEXCHANGE_DIR", str(DATA_DIR / "packages")))

@@ -83,3 +83,19 @@ def test_topics_and_organisations(world):
     text = client.get("/open/organisations/360681909/").content.decode()
     assert "贵溪市医疗机构名录" in text and "养老机构名录" not in text
     assert client.get("/open/organisations/360600036/").status_code == 404  # opens nothing
+
+
+def test_statistics_per_department(world):
+    from dgov.opendata.models import OpenDataset
+
+    OpenDataset.objects.filter(pk=world["homes"].pk).update(download_count=5, api_call_count=7)
+    response = Client().get("/open/statistics/")
+    text = response.content.decode()
+    assert response.status_code == 200 and 'id="od-statistics"' in text and 'id="chart-departments"' in text
+    from dgov.opendata import selectors
+
+    figures = selectors.statistics()
+    yujiang = next(r for r in figures["departments"] if r["code"] == "360603909")
+    assert (yujiang["datasets"], yujiang["conditional"], yujiang["records"]) == (2, 1, 15 + 3)
+    assert (yujiang["downloads"], yujiang["api_calls"]) == (5, 7)
+    assert figures["totals"]["datasets"] == 3 and figures["totals"]["records"] == 15 + 4 + 3
