@@ -54,7 +54,7 @@ class DatasetForm(forms.Form):
                                             required=False, widget=forms.CheckboxSelectMultiple)
     keywords = forms.CharField(label=_("Keywords"), max_length=400, required=False,
                                help_text=_("Separated by commas or 、."))
-    license = forms.ChoiceField(label=_("Licence"), choices=License.choices)
+    license = forms.ChoiceField(label=_("Terms of use"), choices=License.choices)
 
     def clean_keywords(self):
         words = [w.strip() for w in re.split(r"[,，、;；]", self.cleaned_data["keywords"]) if w.strip()]

@@ -81,7 +81,7 @@ class OpenDataset(BaseModel):
     description = models.TextField(_("description"), max_length=4000)
     topics = models.ManyToManyField(Topic, related_name="datasets", blank=True, verbose_name=_("topics"))
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
-    license = models.CharField(_("licence"), max_length=20, choices=License.choices, default=License.CC_BY)
+    license = models.CharField(_("terms of use"), max_length=20, choices=License.choices, default=License.CC_BY)
     status = models.CharField(_("status"), max_length=10, choices=DatasetStatus.choices, default=DatasetStatus.DRAFT)
     #: the last personal-data scan: {"ok", "at", "rows", "findings": [{"column", "kind", "count"}]}
     scan = models.JSONField(_("personal-data scan"), default=dict, blank=True)

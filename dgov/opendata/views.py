@@ -5,13 +5,14 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_noop
 
 from dgov.catalog.models import OpenType, ResourceFormat, UpdateCycle
 from dgov.core import charts
 from dgov.core.errors import NotFound
 from dgov.core.views import facet_groups
-from dgov.opendata import applications, forms, links, selectors, services
+from dgov.opendata import applications, ckan, forms, links, selectors, services
 from dgov.opendata.forms import RatingForm
 from dgov.opendata.models import OpenDataset, Topic
 from dgov.orgs.models import Department
@@ -92,9 +93,9 @@ def dataset(request, name: str):
         "history": selectors.data_history(entry),
         "events": item.events.filter(action__in=("publish", "withdraw")).order_by("-at")[:10],
         "ratings": selectors.ratings(item), "rating_form": RatingForm() if request.user.is_authenticated else None,
-        "downloads": [(fmt, links.download(item.name, fmt)) for fmt in links.DOWNLOAD_FORMATS],
+        "downloads": [(fmt, reverse("opendata_api:download", args=[item.name, fmt])) for fmt in links.DOWNLOAD_FORMATS],
         "api": {"package_show": links.ckan_action("package_show") + f"?id={item.name}",
-                "datastore_search": links.ckan_action("datastore_search"),
+                "datastore_search": links.ckan_action("datastore_search"), "resource": ckan.resource_id(item, "csv"),
                 "base": links.absolute(""), "catalog": links.absolute(f"/dataset/{item.name}.ttl")}})
 
 
