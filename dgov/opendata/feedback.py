@@ -4,6 +4,8 @@ comments on datasets.
 - A signed-in user asks a department for data it does not open yet (title, description). The department's data
   administrator answers: answered (with a text), to be opened (planned), or cannot be opened (declined, with
   the reason); an answer may name the dataset it opened. Requests and answers are public.
+- A signed-in user sends an application built on open data (应用成果: title, description, address, the datasets
+  it uses); the big-data centre's reviewer shows it on the portal.
 - A signed-in user rates a published dataset 1–5 with an optional comment, once (a second rating changes the
   first); the big-data centre's reviewer hides a comment that breaks the rules (the rating still counts).
 """
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 from dgov.core import audit
 from dgov.core.errors import Conflict, PermissionDenied, ValidationError
 from dgov.core.permissions import require_in_scope, require_permission
-from dgov.opendata.models import DataRequest, DatasetRating, DatasetStatus, OpenDataset, RequestStatus
+from dgov.opendata.models import DataRequest, DatasetRating, DatasetStatus, OpenDataset, RequestStatus, Showcase
 
 
 def _signed_in(actor) -> None:
@@ -81,3 +83,25 @@ def rating_hide(*, actor, rating: DatasetRating, hidden: bool = True) -> Dataset
         audit.record("opendata.datasetrating.hide" if hidden else "opendata.datasetrating.show", rating, actor=actor)
     return rating
 
+
+
+def showcase_submit(*, actor, title: str, description: str, url: str, datasets: list) -> Showcase:
+    """An application built on open data, sent by a signed-in user; shown once the centre accepts it."""
+    _signed_in(actor)
+    if not datasets:
+        raise ValidationError(details={"datasets": [_("Name at least one dataset the application uses.")]})
+    with transaction.atomic():
+        item = Showcase.objects.create(title=title.strip(), description=description.strip(), url=url.strip(),
+                                       submitted_by=actor)
+        item.datasets.set(datasets)
+        audit.record("opendata.showcase.create", item, actor=actor)
+    return item
+
+
+def showcase_publish(*, actor, item: Showcase, shown: bool) -> Showcase:
+    with transaction.atomic():
+        require_permission(actor, Showcase, "change")
+        item.is_published = shown
+        item.save(update_fields=["is_published", "updated_at"])
+        audit.record("opendata.showcase.publish" if shown else "opendata.showcase.hide", item, actor=actor)
+    return item

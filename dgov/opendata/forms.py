@@ -93,3 +93,22 @@ class RatingForm(forms.Form):
 
 class KeyForm(forms.Form):
     name = forms.CharField(label=_("Name of the application that uses the key"), max_length=100)
+
+
+class ShowcaseForm(forms.Form):
+    title = forms.CharField(label=_("Name of the application"), max_length=200)
+    description = forms.CharField(label=_("What it does with the data"), max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    url = forms.URLField(label=_("Address (web site or download page)"), max_length=500, required=False)
+    datasets = forms.CharField(label=_("Datasets used (names, separated by commas)"), max_length=1000)
+
+    def clean_datasets(self):
+        from dgov.opendata.selectors import published
+
+        names = [n.strip() for n in re.split(r"[,，、\s]+", self.cleaned_data["datasets"]) if n.strip()]
+        found = list(published().filter(name__in=names))
+        missing = sorted(set(names) - {d.name for d in found})
+        if missing:
+            raise forms.ValidationError(_("No published dataset has the name %(names)s.") % {
+                "names": "、".join(missing)})
+        return found

@@ -15,6 +15,7 @@ urlpatterns = [
     path("open/statistics/", views.statistics, name="statistics"),
     path("open/requests/", views_feedback.requests_page, name="requests"),
     path("open/keys/", views_feedback.keys_page, name="keys"),
+    path("open/showcases/", views_feedback.showcases_page, name="showcases"),
     path("open/datasets/<str:name>/rate/", views_feedback.rate, name="rate"),
     path("data/open/requests/", views_feedback.RequestListView.as_view(), name="request_list"),
     path("data/open/requests/<int:pk>/", views_feedback.RequestAnswerView.as_view(), name="request_answer"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 from dgov.catalog.models import OpenType, ResourceFormat, UpdateCycle
 from dgov.core import charts
 from dgov.core.errors import NotFound
+from dgov.core.permissions import has_permission
 from dgov.core.views import facet_groups
 from dgov.opendata import applications, ckan, forms, links, selectors, services
 from dgov.opendata.forms import RatingForm
@@ -93,6 +94,7 @@ def dataset(request, name: str):
         "history": selectors.data_history(entry),
         "events": item.events.filter(action__in=("publish", "withdraw")).order_by("-at")[:10],
         "ratings": selectors.ratings(item), "rating_form": RatingForm() if request.user.is_authenticated else None,
+        "may_moderate": request.user.is_authenticated and has_permission(request.user, OpenDataset, "review"),
         "downloads": [(fmt, reverse("opendata_api:download", args=[item.name, fmt])) for fmt in links.DOWNLOAD_FORMATS],
         "api": {"package_show": links.ckan_action("package_show") + f"?id={item.name}",
                 "datastore_search": links.ckan_action("datastore_search"), "resource": ckan.resource_id(item, "csv"),

@@ -4,6 +4,7 @@ answer), ratings with comments on a dataset, and developer keys."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,11 +14,11 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from dgov.core.errors import NotFound
-from dgov.core.permissions import get_scoped, require_permission
+from dgov.core.permissions import get_scoped, has_permission, require_permission
 from dgov.core.views import OfficialRequiredMixin, attempt
 from dgov.opendata import feedback, keys, links, selectors
-from dgov.opendata.forms import AnswerForm, KeyForm, RatingForm, RequestForm
-from dgov.opendata.models import DataRequest, DeveloperKey, RequestStatus
+from dgov.opendata.forms import AnswerForm, KeyForm, RatingForm, RequestForm, ShowcaseForm
+from dgov.opendata.models import DataRequest, DatasetRating, DeveloperKey, OpenDataset, RequestStatus, Showcase
 
 
 def requests_page(request):
@@ -49,6 +50,15 @@ def rate(request, name: str):
         dataset = selectors.published_dataset(name[:100])
     except NotFound:
         raise Http404 from None
+    if "hide" in request.POST:  # the centre's reviewer takes a comment off the page
+        if not has_permission(request.user, OpenDataset, "review"):
+            raise DjangoPermissionDenied
+        wanted = request.POST["hide"][:18]
+        rating = DatasetRating.objects.filter(pk=int(wanted) if wanted.isdigit() else 0, dataset=dataset).first()
+        if rating is None:
+            raise Http404
+        feedback.rating_hide(actor=request.user, rating=rating)
+        return redirect("opendata:dataset", name=dataset.name)
     form = RatingForm(request.POST)
     if form.is_valid():
         ok, _rating = attempt(request, lambda: feedback.rating_save(actor=request.user, dataset=dataset,
@@ -137,3 +147,33 @@ def keys_page(request):
         status=status)
     response["Cache-Control"] = "no-store"  # the page that shows a new key is never kept
     return response
+
+
+def showcases_page(request):
+    """应用成果: applications built on the open data; signed-in users send theirs; the centre shows them."""
+    form = ShowcaseForm(request.POST or None) if request.user.is_authenticated else None
+    status = 200
+    may_review = has_permission(request.user, Showcase, "change") if request.user.is_authenticated else False
+    if request.method == "POST":
+        if form is None:
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        if may_review and "show" in request.POST:
+            wanted = request.POST["show"][:18]
+            item = Showcase.objects.filter(pk=int(wanted) if wanted.isdigit() else 0).first()
+            if item is None:
+                raise Http404
+            feedback.showcase_publish(actor=request.user, item=item, shown=not item.is_published)
+            return redirect("opendata:showcases")
+        if form.is_valid():
+            data = form.cleaned_data
+            ok, _item = attempt(request, lambda: feedback.showcase_submit(
+                actor=request.user, title=data["title"], description=data["description"], url=data["url"],
+                datasets=data["datasets"]), form=form)
+            if ok:
+                messages.success(request, _("Thank you: the application shows here once the centre has checked it."))
+                return redirect("opendata:showcases")
+        status = 422
+    shown = Showcase.objects.prefetch_related("datasets").order_by("-created_at", "-pk")
+    return render(request, "opendata/showcases.html", {
+        "nav_active": "portal", "form": form, "may_review": may_review,
+        "showcases": shown if may_review else shown.filter(is_published=True)}, status=status)

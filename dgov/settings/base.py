@@ -245,6 +245,8 @@ DGOV_SHARING_DEFAULT_DAILY_QUOTA = max(1, env_int("DGOV_SHARING_DEFAULT_DAILY_QU
 # Open data: the calls a day a developer key gets, and how many active keys one account may hold.
 DGOV_OPENDATA_KEY_DAILY_QUOTA = max(1, env_int("DGOV_OPENDATA_KEY_DAILY_QUOTA", 10000))
 DGOV_OPENDATA_MAX_KEYS = max(1, env_int("DGOV_OPENDATA_MAX_KEYS", 5))
+# The department that publishes the open-data catalog (dct:publisher of the DCAT-AP catalog): 市数据局.
+DGOV_OPENDATA_PUBLISHER = env_str("DGOV_OPENDATA_PUBLISHER", "360600036")
 DGOV_SHARING_DEFAULT_RATE_LIMIT = max(1, env_int("DGOV_SHARING_DEFAULT_RATE_LIMIT", 60))
 # File exchange (文件交换): where packages are kept, how long, and the largest one (rows, bytes).
 DGOV_FILEEXCHANGE_DIR = Path(env_str("DGOV_FILEEXCHANGE_DIR", str(DATA_DIR / "packages")))

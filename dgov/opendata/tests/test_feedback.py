@@ -59,8 +59,31 @@ def test_ratings_once_per_user_and_hidden_comments(citizen, reviewer, editor):
     rating = DatasetRating.objects.get()
     with pytest.raises(PermissionDenied):
         feedback.rating_hide(actor=editor, rating=rating)
-    feedback.rating_hide(actor=reviewer, rating=rating)
+    assert signed_in(citizen).post(f"/open/datasets/{dataset.name}/rate/", {"hide": rating.pk}).status_code == 403
+    centre = signed_in(reviewer)
+    assert 'name="hide"' in centre.get(f"/open/datasets/{dataset.name}/").content.decode()
+    assert centre.post(f"/open/datasets/{dataset.name}/rate/", {"hide": rating.pk}).status_code == 302
     text = Client().get(f"/open/datasets/{dataset.name}/").content.decode()
     assert "更新后好多了" not in text and selectors.ratings(dataset)["count"] == 1
     with pytest.raises(ValidationError):
         feedback.rating_save(actor=citizen, dataset=dataset, score=0)
+
+
+def test_showcases_are_sent_checked_and_shown(citizen, reviewer):
+    from dgov.opendata.models import Showcase
+
+    dataset = make_published(rows=2)
+    client = signed_in(citizen)
+    bad = client.post("/open/showcases/", {"title": "养老地图", "description": "地图", "datasets": "yt-nothing"})
+    assert bad.status_code == 422 and Showcase.objects.count() == 0
+    sent = client.post("/open/showcases/", {"title": "养老地图", "description": "在地图上查找养老机构",
+                                            "url": "https://example.org/map", "datasets": dataset.name})
+    assert sent.status_code == 302
+    item = Showcase.objects.get()
+    assert not item.is_published and list(item.datasets.all()) == [dataset]
+    assert "养老地图" not in Client().get("/open/showcases/").content.decode()  # not before the centre checks it
+    assert client.post("/open/showcases/", {"show": item.pk}).status_code == 422  # a citizen cannot show it
+    centre = signed_in(reviewer)
+    assert "养老地图" in centre.get("/open/showcases/").content.decode()
+    assert centre.post("/open/showcases/", {"show": item.pk}).status_code == 302
+    assert "养老地图" in Client().get("/open/showcases/").content.decode()
