@@ -3,7 +3,6 @@ department's list and decision."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,11 +10,12 @@ from django.views import View
 from django.views.decorators.http import require_http_methods
 
 from dgov.core.errors import NotFound
-from dgov.core.permissions import get_scoped, require_permission
+from dgov.core.permissions import get_scoped
 from dgov.core.views import OfficialRequiredMixin, attempt
 from dgov.opendata import applications, links, selectors
 from dgov.opendata.forms import ApplicationForm, DecisionForm
 from dgov.opendata.models import AccessApplication, ApplicationStatus
+from dgov.opendata.views_manage import StatusListView
 
 
 def _conditional(name: str):
@@ -65,19 +65,11 @@ def my_applications(request):
         "formats": links.DOWNLOAD_FORMATS})
 
 
-class ApplicationListView(OfficialRequiredMixin, View):
-    """有条件开放申请 of the department's datasets, pending first."""
+class ApplicationListView(StatusListView):
+    """有条件开放申请 of the department's datasets."""
 
-    def get(self, request):
-        require_permission(request.user, AccessApplication, "view")
-        qs = AccessApplication.objects.restrict(request.user, "view").select_related("dataset", "applicant")
-        status = request.GET.get("status", "")
-        if status in ApplicationStatus.values:
-            qs = qs.filter(status=status)
-        page = Paginator(qs.order_by("status", "-created_at", "-pk"), 30).get_page(request.GET.get("page"))
-        return render(request, "opendata/application_list.html", {
-            "nav_active": "data", "page": page, "status": status, "statuses": ApplicationStatus.choices,
-            "query": f"status={status}" if status else ""})
+    model, statuses, template_name = AccessApplication, ApplicationStatus, "opendata/application_list.html"
+    related = ("dataset", "applicant")
 
 
 class ApplicationDetailView(OfficialRequiredMixin, View):

@@ -14,11 +14,12 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from dgov.core.errors import NotFound
-from dgov.core.permissions import get_scoped, has_permission, require_permission
+from dgov.core.permissions import get_scoped, has_permission
 from dgov.core.views import OfficialRequiredMixin, attempt
 from dgov.opendata import feedback, keys, links, selectors
 from dgov.opendata.forms import AnswerForm, KeyForm, RatingForm, RequestForm, ShowcaseForm
 from dgov.opendata.models import DataRequest, DatasetRating, DeveloperKey, OpenDataset, RequestStatus, Showcase
+from dgov.opendata.views_manage import StatusListView
 
 
 def requests_page(request):
@@ -73,19 +74,11 @@ def rate(request, name: str):
     return redirect("opendata:dataset", name=dataset.name)
 
 
-class RequestListView(OfficialRequiredMixin, View):
-    """The data requests addressed to the departments of the official's scope, open ones first."""
+class RequestListView(StatusListView):
+    """The data requests addressed to the departments of the official's scope."""
 
-    def get(self, request):
-        require_permission(request.user, DataRequest, "view")
-        qs = DataRequest.objects.restrict(request.user, "view").select_related("department", "requester")
-        status = request.GET.get("status", "")
-        if status in RequestStatus.values:
-            qs = qs.filter(status=status)
-        page = Paginator(qs.order_by("status", "-created_at", "-pk"), 30).get_page(request.GET.get("page"))
-        return render(request, "opendata/request_list.html", {
-            "nav_active": "data", "page": page, "status": status, "statuses": RequestStatus.choices,
-            "query": f"status={status}" if status else ""})
+    model, statuses, template_name = DataRequest, RequestStatus, "opendata/request_list.html"
+    related = ("department", "requester")
 
 
 class RequestAnswerView(OfficialRequiredMixin, View):

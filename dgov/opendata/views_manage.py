@@ -19,20 +19,40 @@ from dgov.opendata.models import DatasetStatus, OpenDataset
 NAV = "data"
 
 
-class DatasetListView(OfficialRequiredMixin, View):
+class StatusListView(OfficialRequiredMixin, View):
+    """An officials' list of the objects of their scope, filtered by `?status=`, by status then newest first."""
+
+    model = None
+    statuses = None  # the model's status choices
+    template_name = ""
+    related: tuple = ()
+
+    def extra(self, request) -> dict:
+        return {}
+
     def get(self, request):
-        qs = selectors.datasets(request.user, status=request.GET.get("status", "")
-                                if request.GET.get("status") in DatasetStatus.values else "")
-        page = Paginator(qs, 30).get_page(request.GET.get("page"))
-        openable = []
-        if has_permission(request.user, OpenDataset, "add"):
-            # the published, opened entries with data of the departments the user edits the catalog for
-            openable = (CatalogEntry.objects.restrict(request.user, "change")
-                        .filter(status=Status.PUBLISHED, open_type__in=services.OPEN_TYPES, dataset__isnull=False,
-                                open_dataset__isnull=True).order_by("code")[:100])
-        return render(request, "opendata/dataset_list.html", {
-            "nav_active": NAV, "page": page, "openable": openable, "statuses": DatasetStatus.choices,
-            "status": request.GET.get("status", ""), "query": ""})
+        require_permission(request.user, self.model, "view")
+        qs = self.model.objects.restrict(request.user, "view").select_related(*self.related)
+        status = request.GET.get("status", "")
+        if status in self.statuses.values:
+            qs = qs.filter(status=status)
+        page = Paginator(qs.order_by("status", "-created_at", "-pk"), 30).get_page(request.GET.get("page"))
+        return render(request, self.template_name, {
+            "nav_active": NAV, "page": page, "status": status, "statuses": self.statuses.choices,
+            "query": f"status={status}" if status else "", **self.extra(request)})
+
+
+class DatasetListView(StatusListView):
+    model, statuses, template_name = OpenDataset, DatasetStatus, "opendata/dataset_list.html"
+    related = ("entry", "entry__department")
+
+    def extra(self, request) -> dict:
+        if not has_permission(request.user, OpenDataset, "add"):
+            return {"openable": []}
+        # the published, opened entries with data of the departments the user edits the catalog for
+        return {"openable": CatalogEntry.objects.restrict(request.user, "change")
+                .filter(status=Status.PUBLISHED, open_type__in=services.OPEN_TYPES, dataset__isnull=False,
+                        open_dataset__isnull=True).order_by("code")[:100]}
 
 
 class DatasetEditView(OfficialRequiredMixin, View):

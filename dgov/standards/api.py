@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Pagination, actor_of, by_natural_key
+from dgov.core.api import READ_ERRORS, WRITE_ERRORS, Mapped, Pagination, actor_of, by_natural_key
 from dgov.core.errors import ValidationError
 from dgov.core.permissions import require_permission
 from dgov.core.schemas import Id
@@ -42,22 +42,6 @@ from dgov.standards.schemas import (
 )
 
 router = Router(tags=["standards"])
-
-
-class Mapped:
-    """A queryset paginated lazily, each row of the page turned into its output by `fn`."""
-
-    def __init__(self, qs, fn):
-        self.qs, self.fn = qs, fn
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        return [self.fn(row) for row in self.qs[key]]
 
 
 # --- code sets -----------------------------------------------------------------------------------
