@@ -72,7 +72,8 @@ log = logger("bench/opendata")
 
 def query_path(name: str, setup: dict) -> str:
     action, params, _what = QUERIES[name]
-    return f"/api/3/action/{action}?" + urllib.parse.urlencode([(k, v.format(**setup)) for k, v in params])
+    return f"/api/3/action/{action}?" + urllib.parse.urlencode(
+        [(k, v.replace("{resource_id}", setup.get("resource_id", ""))) for k, v in params])
 
 
 def resource_id(base: str, name: str) -> str:
