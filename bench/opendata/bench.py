@@ -193,8 +193,9 @@ def markdown(result: dict) -> str:
     for name, s in r["summary"].items():
         for side in ("api", "bare"):
             f = s[side]
-            ratio = (f"p95 {s['p95_ratio']}×, throughput {s['throughput_ratio'] * 100:.0f} %"
-                     if side == "api" else "baseline")
+            ratio = "baseline" if side == "bare" else (
+                f"p95 {s['p95_ratio']}×, throughput {s['throughput_ratio'] * 100:.0f} %"
+                if s["p95_ratio"] is not None and s["throughput_ratio"] is not None else "no baseline figures")
             lines.append(f"| {name} | {side} | {f['rps']:.0f} | {f['p50_ms']:.1f} | {f['p90_ms']:.1f} | "
                          f"{f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} | {f['bytes_per_response']} | "
                          f"{ratio} |")

@@ -22,7 +22,6 @@ from collections import Counter
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
-from django.utils import translation
 
 from dgov.catalog import search
 from dgov.catalog.models import (
@@ -233,13 +232,9 @@ def facet_counts(queryset, *, narrowed: bool = True) -> dict[str, list[dict]]:
     page of the catalog and repeated searches are counted once per change, not once per visit. The
     key is the SQL of `queryset` with its parameters (so a reader's scope is part of it) and the
     language (the facets carry labels)."""
-    try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return _facet_counts(queryset, narrowed=narrowed)
-    key = (queryset.db, sql, repr(params), narrowed, translation.get_language())
     generation = (CATALOG.current(), REFERENCE.current())
-    return _FACET_CACHE.get_or_build(key, generation, lambda: _facet_counts(queryset, narrowed=narrowed))
+    return _FACET_CACHE.get_or_build_over(queryset, generation, lambda: _facet_counts(queryset, narrowed=narrowed),
+                                          narrowed)
 
 
 def _facet_counts(queryset, *, narrowed: bool = True) -> dict[str, list[dict]]:

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
+from django.utils import translation
 
 _REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
@@ -89,6 +91,7 @@ IDENTITY = Generation("identity")  # users, roles and grants, tokens, persons, e
 REFERENCE = Generation("reference")  # regions, departments, management areas, the calendar
 KEYS = Generation("keys")  # the cryptography service's keys, versions, policies and applications
 CATALOG = Generation("catalog")  # the data resource catalog: entries, items, classifications, negative list
+OPEN_DATA = Generation("opendata")  # the open-data portal: open datasets (status, metadata, topics) and the topics
 
 
 class ProcessCache:
@@ -127,6 +130,17 @@ class ProcessCache:
             value = build()
             self.set(key, generation, value)
         return value
+
+    def get_or_build_over(self, queryset, generation, build: Callable, *extra):
+        """`get_or_build` for a value computed over `queryset` (counts, facets): keyed by its SQL with the
+        parameters (so a reader's scope is part of it), its database, the active language (the value may
+        carry labels) and `extra`. A queryset that can match nothing is built every time."""
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return build()
+        key = (queryset.db, sql, repr(params), translation.get_language(), *extra)
+        return self.get_or_build(key, generation, build)
 
     def clear(self) -> None:
         with self._lock:

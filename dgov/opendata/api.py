@@ -42,7 +42,7 @@ def dataset_out(dataset: OpenDataset) -> dict:
 @router.get("/topics", response={200: list[OpendataTopicOut], **READ_ERRORS}, operation_id="list_opendata_topics")
 def list_topics(request):
     """The portal's topics (reference data)."""
-    return list(selectors.topics())
+    return selectors.topics()
 
 
 @router.get("/datasets", response={200: list[OpendataDatasetOut], **READ_ERRORS},

@@ -10,6 +10,7 @@ class OpendataConfig(AppConfig):
     def ready(self):
         from dgov.accounts import roles
         from dgov.core import audit, nav
+        from dgov.core.cache import OPEN_DATA, invalidate_on_audit
         from dgov.opendata.models import AccessApplication, DataRequest, OpenDataset
 
         # a department's data administrator opens its entries and decides the applications for them;
@@ -20,6 +21,10 @@ class OpendataConfig(AppConfig):
         roles.grant("catalog_reviewer", "opendata.view_opendataset", "opendata.change_opendataset",
                     "opendata.review_opendataset", "opendata.view_accessapplication", "opendata.view_datarequest",
                     "opendata.change_datarequest", "opendata.view_showcase", "opendata.change_showcase")
+        # what the portal keeps per process (selectors.summarised, ckan._RESOURCES): the datasets, their topics,
+        # the topics, and the data-store columns and masks they serve
+        invalidate_on_audit(("opendata.opendataset.", "opendata.topic.", "opendata.demo.", "aggregation.dataset."),
+                            OPEN_DATA)
         nav.register("data", _("Open datasets"), "opendata:dataset_list", perm=(OpenDataset, "view"), order=111)
         nav.register("data", _("Open data applications"), "opendata:application_list",
                      perm=(AccessApplication, "view"), order=112)

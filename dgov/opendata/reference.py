@@ -3,6 +3,7 @@
 import csv
 from pathlib import Path
 
+from dgov.core.cache import OPEN_DATA
 from dgov.opendata.models import Topic
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -24,4 +25,6 @@ def load_topics(*, update: bool = False) -> int:
                     setattr(topic, k, v)
                 topic.save()
                 changed += 1
+    if changed:  # the portal's kept summaries name the topics
+        OPEN_DATA.bump_now_and_on_commit()
     return changed

@@ -17,6 +17,7 @@ from dgov.aggregation import datastore
 from dgov.aggregation.models import LoadRun
 from dgov.catalog import search as catalog_search
 from dgov.catalog.models import CatalogEntry, NegativeListItem, Status
+from dgov.core.cache import CATALOG, OPEN_DATA, REFERENCE, ProcessCache
 from dgov.core.errors import NotFound
 from dgov.core.permissions import get_scoped, require_permission
 from dgov.opendata.models import (
@@ -39,6 +40,11 @@ FACETS = {
     "open_type": "entry__open_type",
     "update_cycle": "entry__update_cycle",
 }
+#: what else the CKAN API counts (license_id)
+COUNTED = {**FACETS, "license": "license"}
+_TOPIC_LINKS = OpenDataset.topics.through
+#: summaries by the SQL of the datasets they count (see `summarised`)
+_SUMMARIES = ProcessCache("opendata-summaries", maxsize=2000, ttl=300)
 CHART_SECONDS = 24 * 3600
 SORTS = {"modified": "-modified_at", "published": "-published_at", "title": "title", "views": "-view_count",
          "downloads": "-download_count"}
@@ -68,38 +74,78 @@ def published_dataset(ref: str) -> OpenDataset:
     return dataset
 
 
+def filter_facet(qs: QuerySet, facet: str, values: list) -> QuerySet:
+    """`qs` narrowed to the datasets holding any of `values` of `facet` (a name of FACETS or COUNTED). Topics
+    are matched through a subquery, so that a dataset in several topics stays one row (no DISTINCT needed)."""
+    if facet == "topic":
+        return qs.filter(pk__in=_TOPIC_LINKS.objects.filter(topic__code__in=values).values("opendataset_id"))
+    return qs.filter(**{f"{COUNTED[facet]}__in": values})
+
+
 def search(*, q: str = "", filters: dict[str, list[str]] | None = None, sort: str = "modified",
            facets: tuple[str, ...] = tuple(FACETS)) -> tuple[QuerySet, dict[str, list[tuple[str, int]]]]:
     """Published datasets matching `q` (the catalog's Chinese search over the entry) and `filters`
     ({facet: [values]}: values of one facet ORed, facets ANDed), ordered by `sort`; and for each of `facets` the
-    values present with their counts (over the matching datasets), most frequent first."""
+    values present with their counts (over the matching datasets), most frequent first (`facet_counts`)."""
     qs = published()
     if q and q.strip():
         qs = qs.filter(entry__in=catalog_search.filter_query(CatalogEntry.objects.all(), q))
     for facet, values in (filters or {}).items():
         if values:
-            qs = qs.filter(**{f"{FACETS[facet]}__in": values})
-    counts = {}
-    for facet in facets:
-        field = FACETS[facet]
-        rows = (OpenDataset.objects.filter(pk__in=qs.values("pk")).exclude(**{f"{field}__isnull": True})
-                .values(field).annotate(n=Count("pk", distinct=True)).order_by("-n", field))
-        counts[facet] = [(row[field], row["n"]) for row in rows]
-    return qs.order_by(SORTS.get(sort, "-modified_at"), "pk").distinct(), counts
+            qs = filter_facet(qs, facet, values)
+    counts = facet_counts(qs, facets)["facets"] if facets else {}
+    return qs.order_by(SORTS.get(sort, "-modified_at"), "pk"), counts
 
 
-def topics() -> QuerySet:
-    """The topics, each with `count`: its published datasets."""
-    return (Topic.objects.annotate(count=Count("datasets", filter=Q(datasets__in=published()), distinct=True))
-            .order_by("position", "code"))
+def summarised(qs: QuerySet, build, *what):
+    """`build()`, a summary of the datasets of `qs` (how many, facet counts), kept per process until an open
+    dataset, the catalog or the reference data change (an audited write bumps their generations), as Solr's
+    query result cache keeps CKAN's: a repeated search is counted once per change, not once per visit.
+    `what` tells summaries of the same datasets apart."""
+    generation = (OPEN_DATA.current(), CATALOG.current(), REFERENCE.current())
+    return _SUMMARIES.get_or_build_over(qs, generation, build, *what)
+
+
+def facet_counts(qs: QuerySet, facets: tuple[str, ...] = tuple(FACETS)) -> dict:
+    """{"count": how many datasets `qs` holds, "facets": {facet: [(value, count), …]}} for `facets` (names of
+    COUNTED), each most frequent first; kept (`summarised`)."""
+    def build():
+        return {"count": qs.count(), "facets": {facet: value_counts(qs, facet) for facet in facets}}
+
+    return summarised(qs, build, "facets", tuple(facets))
+
+
+def value_counts(qs: QuerySet, facet: str) -> list[tuple[str, int]]:
+    """One GROUP BY: every dataset is one row of `qs` and holds one value of each field (several topics)."""
+    if facet == "topic":
+        rows = (_TOPIC_LINKS.objects.filter(opendataset__in=qs.values("pk")).values_list("topic__code")
+                .annotate(n=Count("pk")).order_by("-n", "topic__code"))
+    else:
+        field = COUNTED[facet]
+        rows = (qs.order_by().exclude(**{f"{field}__isnull": True}).values_list(field)
+                .annotate(n=Count("pk")).order_by("-n", field))
+    return [(value, n) for value, n in rows]
+
+
+def topics() -> list[Topic]:
+    """The topics, each with `count`: its published datasets (kept: `summarised`; read-only)."""
+    qs = published()
+    return summarised(qs, lambda: list(
+        Topic.objects.annotate(count=Count("datasets", filter=Q(datasets__in=qs), distinct=True))
+        .order_by("position", "code")), "topics")
 
 
 def organisations() -> list:
-    """The departments with published datasets, each with `count`, most first."""
-    rows = (published().values("entry__department__code", "entry__department__name")
-            .annotate(n=Count("pk")).order_by("-n", "entry__department__code"))
-    return [{"code": r["entry__department__code"], "name": r["entry__department__name"], "count": r["n"]}
-            for r in rows]
+    """The departments with published datasets, each with `count`, most first (kept: `summarised`)."""
+    qs = published()
+
+    def build():
+        rows = (qs.values("entry__department__code", "entry__department__name")
+                .annotate(n=Count("pk")).order_by("-n", "entry__department__code"))
+        return [{"code": r["entry__department__code"], "name": r["entry__department__name"], "count": r["n"]}
+                for r in rows]
+
+    return summarised(qs, build, "organisations")
 
 
 def datasets(user, *, status: str = "", q: str = "") -> QuerySet:
@@ -119,7 +165,7 @@ def dataset_for(user, pk, action: str = "view") -> OpenDataset:
 
 def row_count(entry: CatalogEntry) -> int:
     dataset = store_of(entry)
-    return datastore.count(dataset) if dataset is not None else 0
+    return datastore.count(dataset, cached=True) if dataset is not None else 0
 
 
 def chart_for(entry: CatalogEntry, columns: list) -> dict | None:
@@ -153,10 +199,11 @@ def data_history(entry: CatalogEntry, limit: int = 10) -> list:
 
 
 def counts() -> dict:
-    """Headline figures of the portal."""
+    """Headline figures of the portal (kept: `summarised`)."""
     qs = published()
-    return {"datasets": qs.count(), "departments": qs.values("entry__department").distinct().count(),
-            "topics": Topic.objects.filter(datasets__in=qs).distinct().count()}
+    return summarised(qs, lambda: {
+        "datasets": qs.count(), "departments": qs.values("entry__department").distinct().count(),
+        "topics": Topic.objects.filter(datasets__in=qs).distinct().count()}, "counts")
 
 
 def statistics() -> dict:

@@ -67,12 +67,14 @@ def store_of(entry: CatalogEntry) -> Dataset | None:
 
 
 def opened_columns(entry: CatalogEntry) -> list:
-    """The data-store columns (`DatasetColumn`) of the opened items, in the dataset's order."""
-    dataset = store_of(entry)
-    if dataset is None:
-        return []
-    names = {item.name for item in opened_items(entry)}
-    return sorted((c for c in dataset.columns.all() if c.item_name in names), key=lambda c: c.position)
+    """The data-store columns (`DatasetColumn`) of the opened items, in the dataset's order; read once per entry
+    object, as `store_of`."""
+    if not hasattr(entry, "_opendata_columns"):
+        dataset = store_of(entry)
+        names = {item.name for item in opened_items(entry)} if dataset is not None else set()
+        entry._opendata_columns = sorted((c for c in dataset.columns.all() if c.item_name in names),
+                                         key=lambda c: c.position) if dataset is not None else []
+    return entry._opendata_columns
 
 
 def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None, limit: int = 100,

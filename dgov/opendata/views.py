@@ -104,7 +104,7 @@ def dataset(request, name: str):
 def topics(request):
     """主题: the topics with how many datasets each holds."""
     return render(request, "opendata/topics.html", {"nav_active": "portal",
-                                                     "topics": [t for t in selectors.topics()]})
+                                                     "topics": selectors.topics()})
 
 
 def topic(request, code: str):

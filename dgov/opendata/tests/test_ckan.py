@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from dgov.catalog.testing import GUIXI_CIVIL_AFFAIRS, YUJIANG_CIVIL_AFFAIRS
-from dgov.opendata import ckan, keys, links
-from dgov.opendata.models import AccessApplication, AccessLog, KeyUsage, OpenDataset
+from dgov.aggregation import datastore
+from dgov.catalog.testing import GUIXI_CIVIL_AFFAIRS, YUJIANG_CIVIL_AFFAIRS, negative_list
+from dgov.exchange.masking import mask
+from dgov.opendata import ckan, keys, links, services
+from dgov.opendata.models import AccessApplication, AccessLog, KeyUsage, OpenDataset, Topic
 from dgov.opendata.testing import make_open_entry, make_published
 
 
@@ -192,6 +194,35 @@ def test_package_search_q_fq_sort_rows_facets(client, homes):
     error(client, "package_search", 409, "Validation Error", **{"facet.field": '["colour"]'})
 
 
+def test_kept_search_counts_follow_publishing_withdrawal_and_the_negative_list(client, homes, reviewer):
+    """package_search's count and facets are kept per process (selectors.summarised): every audited change of
+    the datasets, the catalog or the negative list is seen by the next search."""
+    first, second = homes
+    facets = {"facet.field": '["organization", "groups"]'}
+    assert result(client, "package_search", **facets)["count"] == 2
+    third = make_published(make_open_entry(name="婚姻登记机关名录", rows=3))
+    grown = result(client, "package_search", **facets)
+    assert grown["count"] == 3 and grown["facets"]["groups"] == {"livelihood": 2, "health": 1}
+    assert grown["facets"]["organization"] == {YUJIANG_CIVIL_AFFAIRS: 2, GUIXI_CIVIL_AFFAIRS: 1}
+    services.withdraw(actor=reviewer, dataset=third, note="数据有误")
+    assert result(client, "package_search", **facets)["facets"]["groups"] == {"livelihood": 1, "health": 1}
+    # the catalog closes the resource and lists it (the list cannot contradict the catalog): off the portal
+    type(second.entry).objects.filter(pk=second.entry.pk).update(open_type="none", sharing_type="none")
+    negative_list(second.entry.code)
+    shrunk = result(client, "package_search", **facets)
+    assert shrunk["count"] == 1 and shrunk["facets"]["organization"] == {YUJIANG_CIVIL_AFFAIRS: 1}
+    assert [d["name"] for d in shrunk["results"]] == [first.name]
+
+
+def test_topic_facet_and_filter_count_each_dataset_once(client, homes):
+    first, _second = homes
+    OpenDataset.topics.through.objects.create(opendataset=first, topic=Topic.objects.get(code="health"))
+    both = result(client, "package_search", fq="groups:health", **{"facet.field": '["groups", "organization"]'})
+    assert both["count"] == 2 and len(both["results"]) == 2
+    assert both["facets"]["groups"] == {"health": 2, "livelihood": 1}
+    assert sum(both["facets"]["organization"].values()) == 2
+
+
 # --- organisations, groups, tags, resources -----------------------------------------------------------------
 def test_organizations(client, homes):
     first, _second = homes
@@ -247,6 +278,47 @@ def test_datastore_search_rows_filters_fields_paging(client, homes):
                     filters={"szxz": ["锦江镇", "潢溪镇"], "cws": 21}, include_total=False)
     assert [r["cws"] for r in either["records"]] == [21] and "total" not in either
     assert len(result(client, "datastore_search", resource_id=rid, limit=999999)["records"]) == 30  # capped
+
+
+def test_datastore_totals_are_kept_until_the_rows_change(client, homes):
+    """The totals are kept under the table's change sequence: a load, a changed row or a deleted one is
+    counted by the next call."""
+    first, _second = homes
+    rid, filters = csv_id(first), json.dumps({"szxz": "锦江镇"})
+    assert result(client, "datastore_search", resource_id=rid, filters=filters)["total"] == 10
+    table = services.store_of(first.entry)
+    datastore.upsert(table, [{"jgmc": "余江区新建养老院", "tyshxydm": "52360603MJ9999999X", "cws": 10,
+                              "szxz": "锦江镇", "clrq": dt.date(2026, 1, 1), "fzrsj": "13900000000"}])
+    assert result(client, "datastore_search", resource_id=rid, filters=filters)["total"] == 11
+    assert result(client, "datastore_search", resource_id=rid)["total"] == 31
+    datastore.upsert(table, [{"jgmc": "余江区第2养老院", "tyshxydm": "52360603MJ0000001X", "cws": 21,
+                              "szxz": "邓埠镇", "clrq": dt.date(2010, 2, 7), "fzrsj": "13900000001"}])
+    assert result(client, "datastore_search", resource_id=rid, filters=filters)["total"] == 10  # moved away
+    datastore.mark_deleted(table, keep_keys=[])
+    assert result(client, "datastore_search", resource_id=rid)["total"] == 0
+
+
+def test_kept_resources_follow_masks_withdrawal_and_the_negative_list(client, homes, reviewer):
+    """datastore_search keeps each resource's dataset, columns and masks per process: a mask changed on the
+    data-store dataset, an item put on the negative list or the dataset withdrawn reach the next call."""
+    from dgov.aggregation import services as aggregation
+    from dgov.catalog.models import DataItem
+    from dgov.catalog.testing import make_superuser
+
+    first, _second = homes
+    rid = csv_id(first)
+    assert result(client, "datastore_search", resource_id=rid, limit=1)["records"][0]["fzrsj"] == "139****0000"
+    table = services.store_of(first.entry)
+    columns = [{"name": c.name, "item_name": c.item_name, "is_key": c.is_key, "data_type": c.data_type,
+                "mask": "partial" if c.name == "fzrsj" else c.mask} for c in table.columns.order_by("position")]
+    aggregation.dataset_update(actor=make_superuser(), dataset=table, columns=columns)
+    first_row = result(client, "datastore_search", resource_id=rid, limit=1)["records"][0]
+    assert first_row["fzrsj"] == mask("partial", "13900000000") != "139****0000"
+    DataItem.objects.filter(entry=first.entry, name="床位数").update(open_type="none", sharing_type="none")
+    negative_list(first.entry.code, "床位数")
+    assert "cws" not in result(client, "datastore_search", resource_id=rid, limit=1)["records"][0]
+    services.withdraw(actor=reviewer, dataset=first, note="数据有误")
+    error(client, "datastore_search", 404, "Not Found Error", resource_id=rid)
 
 
 def test_datastore_search_q_and_sort(client, homes):
