@@ -66,6 +66,11 @@ QUERIES = {
                     "datastore_search: 100 rows of the 1 000 000 filtered on one column (a tenth match)"),
     "rows_page": ("datastore_search", [("resource_id", "{resource_id}"), ("limit", "100"), ("offset", "5000")],
                   "datastore_search: the 51st page of 100 rows, no filter"),
+    "rows_q": ("datastore_search", [("resource_id", "{resource_id}"), ("q", "机构12345"), ("limit", "100")],
+               "datastore_search: full-text q (机构12345) over the 1 000 000 rows, 11 match"),
+    "rows_sort": ("datastore_search", [("resource_id", "{resource_id}"), ("sort", "sl desc, djrq"),
+                                       ("limit", "100")],
+                  "datastore_search: the first 100 of the 1 000 000 rows sorted on two unindexed columns"),
 }
 log = logger("bench/opendata")
 

@@ -51,7 +51,7 @@ from dgov.core.cache import ProcessCache
 
 BATCH = 500
 MAX_BIGINT = 2**63 - 1
-OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "startswith")
+OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "startswith", "contains")
 #: values an "in" condition may list (SQLite refuses statements with more than 32766 parameters)
 MAX_IN = 1000
 TABLE_NAME_RE = re.compile(r"^ds_[a-z0-9_]{1,60}$")
@@ -955,6 +955,9 @@ def _conditions(tbl: sa.Table, dataset_columns: dict, where) -> list:
             name, op, value = item
         except (TypeError, ValueError):
             raise ValueError("a condition is (column, op, value)") from None
+        if op == "contains":
+            conditions.append(_contains(tbl, dataset_columns, name, value))
+            continue
         column = _column(tbl, dataset_columns, name)
         data_type = dataset_columns[name]
         if op not in OPS:
@@ -983,22 +986,77 @@ def _conditions(tbl: sa.Table, dataset_columns: dict, where) -> list:
     return conditions
 
 
-def select(dataset, *, columns: list[str] | None = None, where: list[tuple[str, str, object]] | None = None,
-           limit: int = 100, offset: int = 0, conn: sa.Connection | None = None) -> list[dict]:
-    """Live rows ordered by `_key`, with the named columns (all of the dataset's when empty), values
-    JSON-safe. `where` is a list of (column, op, value) ANDed; ops `eq ne lt lte gt gte in
-    startswith`. Unknown columns or ops, and values that do not fit their column, raise ValueError."""
+def _contains(tbl: sa.Table, dataset_columns: dict, names, text) -> sa.ColumnElement:
+    """Any of `names` (one column name or a list of them) holds `text`, case-insensitive; a column that is
+    not text is compared as its text."""
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(text, str) or not text:
+        raise ValueError("'contains' takes a text")
+    tests = []
+    for name in names:
+        column = _column(tbl, dataset_columns, name)
+        column = column if dataset_columns[name] == "string" else sa.cast(column, sa.String)
+        tests.append(column.icontains(text, autoescape=True))
+    return sa.or_(*tests) if tests else sa.false()
+
+
+def _ordering(tbl: sa.Table, dataset_columns: dict, order) -> list:
+    """ORDER BY terms of `order` — (column, descending) pairs — empty values last, then `_key` so that pages
+    never overlap."""
+    terms = []
+    for name, descending in order or []:
+        column = _column(tbl, dataset_columns, name)
+        terms.append((column.desc() if descending else column.asc()).nulls_last())
+    return [*terms, tbl.c._key]
+
+
+def _query(dataset, columns, where, order=None):
     dataset_columns = {c.name: c.data_type for c in _columns(dataset)}
     names = list(columns) if columns else list(dataset_columns)
     tbl = _ready(dataset)
     selected = [_column(tbl, dataset_columns, name) for name in names]
+    query = (sa.select(*selected).where(*_conditions(tbl, dataset_columns, where))
+             .order_by(*_ordering(tbl, dataset_columns, order)))
+    return query, tbl, [(name, dataset_columns[name]) for name in names]
+
+
+def _record(row, types: list[tuple[str, str]]) -> dict:
+    return {name: _out(value, data_type) for (name, data_type), value in zip(types, row, strict=False)}
+
+
+def select(dataset, *, columns: list[str] | None = None, where: list[tuple[str, str, object]] | None = None,
+           order: list[tuple[str, bool]] | None = None, limit: int = 100, offset: int = 0,
+           conn: sa.Connection | None = None) -> list[dict]:
+    """Live rows with the named columns (all of the dataset's when empty), values JSON-safe, ordered by
+    `order` — (column, descending) pairs, empty values last — then by `_key`. `where` is a list of
+    (column, op, value) ANDed; ops `eq ne lt lte gt gte in startswith contains` (`contains`: a case-insensitive
+    substring, in one column or — given a list of columns — in any of them). Unknown columns or ops, and values
+    that do not fit their column, raise ValueError."""
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset are not negative")
-    query = (sa.select(*selected).where(*_conditions(tbl, dataset_columns, where))
-             .order_by(tbl.c._key).limit(limit).offset(offset))
+    query, _tbl, types = _query(dataset, columns, where, order)
     with _reading(conn) as c:
-        return [{name: _out(value, dataset_columns[name]) for name, value in zip(names, row, strict=True)}
-                for row in c.execute(query)]
+        return [_record(row, types) for row in c.execute(query.limit(limit).offset(offset))]
+
+
+def stream(dataset, *, columns: list[str] | None = None, where: list[tuple[str, str, object]] | None = None,
+           batch: int = 5000, conn: sa.Connection | None = None) -> Iterator[dict]:
+    """Every live row matching `where` (as `select`), in `_key` order, read `batch` at a time after the last
+    key read (each batch one index range read, however far into the table: an offset would re-read every row
+    before it). Give `conn` for one snapshot of a table that changes meanwhile."""
+    query, tbl, types = _query(dataset, columns, where)
+    query = query.add_columns(tbl.c._key)
+    last = None
+    while True:
+        page = query if last is None else query.where(tbl.c._key > last)
+        with _reading(conn) as c:
+            rows = c.execute(page.limit(batch)).all()
+        for row in rows:
+            yield _record(row, types)
+        if len(rows) < batch:
+            return
+        last = rows[-1][-1]
 
 
 #: counts by table and condition, tagged with the table's last sequence number (see `count`)

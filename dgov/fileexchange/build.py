@@ -144,18 +144,11 @@ class snapshot:  # noqa: N801 (a context manager used like a function)
         masks = [(i, p.masked[name]) for i, name in enumerate(names) if name in p.masked]
 
         def rows():
-            offset = 0
-            while offset < total:
-                page = datastore.select(p.dataset, columns=names, where=p.where, limit=PAGE_ROWS, offset=offset,
-                                        conn=conn)
-                if not page:
-                    return
-                for record in page:
-                    values = [record.get(name) for name in names]
-                    for i, kind in masks:
-                        values[i] = mask(kind, values[i])
-                    yield values
-                offset += len(page)
+            for record in datastore.stream(p.dataset, columns=names, where=p.where, batch=PAGE_ROWS, conn=conn):
+                values = [record.get(name) for name in names]
+                for i, kind in masks:
+                    values[i] = mask(kind, values[i])
+                yield values
 
         return total, rows()
 

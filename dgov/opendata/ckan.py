@@ -43,8 +43,6 @@ DATASTORE_MAX, DATASTORE_DEFAULT = 32000, 100
 #: published datasets by resource id, with their entry, data-store dataset and opened columns: kept per process
 #: (read-only) until a dataset, its data-store columns or the catalog change (their writes are audited)
 _RESOURCES = ProcessCache("opendata-resources", maxsize=5000, ttl=300)
-#: `q` and `sort` of datastore_search run over the matching rows as served (masked): at most this many
-IN_MEMORY_MAX = 50000
 #: package_search `fq`/facet fields → what the selectors filter and count (selectors.COUNTED)
 FIELD_FACETS = {"organization": "department", "groups": "topic", "topic": "topic", "department": "department",
                 "format": "format", "open_type": "open_type", "update_cycle": "update_cycle", "license_id": "license"}
@@ -497,50 +495,54 @@ def _fields(params: dict, columns: dict) -> list:
     return [columns[n] for n in names] if names else list(columns.values())
 
 
-def _q_match(q, record: dict, text_columns: list[str]) -> bool:
-    if isinstance(q, dict):
-        return all(str(v).lower() in str(record.get(k) or "").lower() for k, v in q.items())
-    needle = str(q).lower()
-    return any(needle in str(record.get(c) or "").lower() for c in text_columns)
+def _text_search(q, columns: dict) -> list:
+    """The conditions of datastore_search's `q`: a text found in any unmasked text column, or an object
+    column → text (each found in its column). A masked column is not searched: a match would tell what its
+    mask hides."""
+    if not q:
+        return []
+    if not isinstance(q, dict):
+        searched = tuple(c.name for c in columns.values() if c.data_type == "string" and c.mask == "none")
+        return [(searched, "contains", str(q))]
+    where = []
+    for name, text in q.items():
+        if name not in columns:
+            raise invalid("q", _("Field “%(f)s” not in the resource") % {"f": name})
+        if columns[name].mask != "none":
+            raise invalid("q", _("Field “%(f)s” is masked and cannot be searched") % {"f": name})
+        if str(text):
+            where.append((name, "contains", str(text)))
+    return where
 
 
-def _sort_records(records: list[dict], sort: str, columns: dict) -> list[dict]:
-    for part in reversed([p for p in sort.split(",") if p.strip()]):
+def _order(sort: str, columns: dict) -> list[tuple[str, bool]]:
+    """datastore_search's `sort` (`col [asc|desc], …`) as (column, descending) pairs. A masked column cannot
+    order the rows: the order would tell what its mask hides."""
+    order = []
+    for part in (p for p in sort.split(",") if p.strip()):
         words = part.split()
         name = words[0].strip('"')
+        direction = words[1].lower() if len(words) > 1 else "asc"
         if name not in columns:
             raise invalid("sort", _("Field “%(f)s” not in the resource") % {"f": name})
-        descending = len(words) > 1 and words[1].lower() == "desc"
-        present = [r for r in records if r.get(name) is not None]
-        empty = [r for r in records if r.get(name) is None]
-        records = sorted(present, key=lambda r: r[name], reverse=descending) + empty
-    return records
+        if columns[name].mask != "none":
+            raise invalid("sort", _("Field “%(f)s” is masked and cannot order the rows") % {"f": name})
+        if len(words) > 2 or direction not in ("asc", "desc"):
+            raise invalid("sort", _("Sort by “field asc” or “field desc”."))
+        order.append((name, direction == "desc"))
+    return order
 
 
 def _search_rows(entry, params, columns: dict, selected: list, where: list, limit: int, offset: int):
-    """(records, total). `q` and `sort` are answered over the matching rows as served (masked), read whole."""
+    """(records, total or None). Filters, `q` and `sort` all run in the data store's SQL, over every row."""
     q = params.get("q")
     if isinstance(q, str) and q.startswith("{"):
         q = _json(params, "q", dict, {})
-    sort = str(params.get("sort") or "").strip()
-    if not q and not sort:
-        rows = services.public_rows(entry, columns=selected, where=where, limit=limit, offset=offset)
-        wanted = _bool(params, "include_total", True)
-        return rows, datastore.count(services.store_of(entry), where, cached=True) if wanted else None
-    if q and isinstance(q, dict) and any(k not in columns for k in q):
-        raise invalid("q", _("Field not in the resource"))
-    matching = datastore.count(services.store_of(entry), where, cached=True)
-    if matching > IN_MEMORY_MAX:
-        raise invalid("q" if q else "sort", _("Full-text search and sorting apply to at most %(n)s rows: narrow "
-                                              "the rows with filters first.") % {"n": IN_MEMORY_MAX})
-    records = services.public_rows(entry, columns=list(columns.values()), where=where, limit=matching or 1)
-    if q:
-        text = [c.name for c in columns.values() if c.data_type == "string"]
-        records = [r for r in records if _q_match(q, r, text)]
-    if sort:
-        records = _sort_records(records, sort, columns)
-    names = [c.name for c in selected]
-    return [{n: r[n] for n in names} for r in records[offset:offset + limit]], len(records)
+    where = where + _text_search(q, columns)
+    order = _order(str(params.get("sort") or ""), columns)
+    rows = services.public_rows(entry, columns=selected, where=where, order=order, limit=limit, offset=offset)
+    wanted = _bool(params, "include_total", True)
+    return rows, datastore.count(services.store_of(entry), where, cached=True) if wanted else None
 
 
 def _links(request_path: str, resource: str, limit: int, offset: int) -> dict:

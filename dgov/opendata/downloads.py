@@ -1,5 +1,5 @@
 """Downloads of an open dataset's rows (`/open/datasets/<name>/download.<csv|xlsx|json>`): every public row
-(opened columns, masked), read from the data store in batches and streamed.
+(opened columns, masked), read from the data store in batches (`services.public_stream`) and streamed.
 
 - CSV: UTF-8 with a byte-order mark (Excel opens it as UTF-8), the header the data items' names.
 - XLSX: one sheet, the header the data items' names (openpyxl's write-only workbook, in a temporary file).
@@ -28,17 +28,6 @@ from dgov.opendata.models import AccessKind, AccessLog, OpenDataset
 BATCH = 5000
 
 
-def batches(entry, columns):
-    """The public rows of `entry`, `BATCH` at a time."""
-    offset = 0
-    while True:
-        rows = services.public_rows(entry, columns=columns, limit=BATCH, offset=offset)
-        yield from rows
-        if len(rows) < BATCH:
-            return
-        offset += BATCH
-
-
 class _Echo:
     def write(self, value):
         return value
@@ -47,7 +36,7 @@ class _Echo:
 def csv_stream(entry, columns):
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([c.item_name for c in columns])
-    for row in batches(entry, columns):
+    for row in services.public_stream(entry, columns, batch=BATCH):
         yield writer.writerow(["" if row[c.name] is None else row[c.name] for c in columns])
 
 
@@ -57,7 +46,7 @@ def json_stream(dataset: OpenDataset, columns):
                        for c in columns]}
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "records": ['
     first = True
-    for row in batches(dataset.entry, columns):
+    for row in services.public_stream(dataset.entry, columns, batch=BATCH):
         yield ("" if first else ",\n") + json.dumps(row, ensure_ascii=False)
         first = False
     yield "]}\n"
@@ -69,7 +58,7 @@ def xlsx_file(dataset: OpenDataset, columns):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=dataset.name[:31])
     sheet.append([c.item_name for c in columns])
-    for row in batches(dataset.entry, columns):
+    for row in services.public_stream(dataset.entry, columns, batch=BATCH):
         sheet.append([row[c.name] for c in columns])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)

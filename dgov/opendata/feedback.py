@@ -19,6 +19,9 @@ from dgov.core.errors import Conflict, PermissionDenied, ValidationError
 from dgov.core.permissions import require_in_scope, require_permission
 from dgov.opendata.models import DataRequest, DatasetRating, DatasetStatus, OpenDataset, RequestStatus, Showcase
 
+#: the kinds of department a data request may be addressed to
+ASKED_KINDS = ("department", "institution")
+
 
 def _signed_in(actor) -> None:
     if not getattr(actor, "is_authenticated", False):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dgov.catalog.models import OpenType, ResourceFormat, UpdateCycle
+from dgov.opendata.feedback import ASKED_KINDS
 from dgov.opendata.models import License, RequestStatus, Topic
 from dgov.orgs.models import Department
 
@@ -73,7 +74,7 @@ class RequestForm(forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.ModelChoiceField(
         label=_("Department asked"), to_field_name="code",
-        queryset=Department.objects.filter(kind__in=["department", "institution"]).order_by("code"))
+        queryset=Department.objects.filter(kind__in=ASKED_KINDS).order_by("code"))
 
 
 class AnswerForm(forms.Form):

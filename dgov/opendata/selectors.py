@@ -21,6 +21,7 @@ from dgov.core.cache import CATALOG, OPEN_DATA, REFERENCE, ProcessCache
 from dgov.core.errors import NotFound
 from dgov.core.permissions import get_scoped, require_permission
 from dgov.opendata.models import (
+    AccessApplication,
     DataRequest,
     DatasetRating,
     DatasetStatus,
@@ -161,6 +162,27 @@ def datasets(user, *, status: str = "", q: str = "") -> QuerySet:
 
 def dataset_for(user, pk, action: str = "view") -> OpenDataset:
     return get_scoped(user, action, OpenDataset.objects.select_related("entry", "entry__department"), pk=pk)
+
+
+def scoped(user, model, *, status: str = "", related: tuple = ()) -> QuerySet:
+    """Objects of `model` in the user's scope for "view" (applications, data requests: those addressed to the
+    departments of the scope), optionally of one status, pending first then newest (the officials' lists)."""
+    require_permission(user, model, "view")
+    qs = model.objects.restrict(user, "view").select_related(*related)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "-created_at", "-pk")
+
+
+APPLICATION_RELATED = ("dataset", "dataset__entry__department", "applicant", "decided_by")
+
+
+def application_for(user, pk, action: str = "view") -> AccessApplication:
+    """One application: the applicant's own, or one in the user's scope for `action` (404 outside it, 403
+    without the permission)."""
+    qs = AccessApplication.objects.select_related(*APPLICATION_RELATED)
+    own = qs.filter(pk=pk, applicant_id=getattr(user, "pk", None)).first() if action == "view" else None
+    return own or get_scoped(user, action, qs, pk=pk)
 
 
 def row_count(entry: CatalogEntry) -> int:

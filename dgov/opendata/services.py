@@ -17,6 +17,8 @@ What can never be opened, checked on every step (`publication_errors`):
 The columns served are derived on every read (`opened_columns`), so a catalog change applies at once.
 """
 
+from collections.abc import Iterable, Iterator
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -77,21 +79,33 @@ def opened_columns(entry: CatalogEntry) -> list:
     return entry._opendata_columns
 
 
-def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None, limit: int = 100,
+def _masked(columns: list, rows: Iterable[dict]) -> Iterator[dict]:
+    masks = {c.name: c.mask for c in columns if c.mask != "none"}
+    for row in rows:
+        for name, kind in masks.items():
+            row[name] = mask(kind, row[name])
+        yield row
+
+
+def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None, order=None, limit: int = 100,
                 offset: int = 0) -> list[dict]:
     """Rows as the public gets them: opened columns only (`columns`, default all of them), each masked by its
-    column's rule. `where` as `datastore.select` (on opened columns only: the caller checks)."""
+    column's rule. `where` and `order` as `datastore.select`, on opened columns only and `order` on unmasked
+    ones (the caller checks: the order of masked values would show what the mask hides)."""
     opened = opened_columns(entry) if columns is None else columns
     if not opened:
         return []
-    dataset = store_of(entry)
-    rows = datastore.select(dataset, columns=[c.name for c in opened], where=where, limit=limit, offset=offset)
-    masks = {c.name: c.mask for c in opened if c.mask != "none"}
-    if masks:
-        for row in rows:
-            for name, kind in masks.items():
-                row[name] = mask(kind, row[name])
-    return rows
+    rows = datastore.select(store_of(entry), columns=[c.name for c in opened], where=where, order=order,
+                            limit=limit, offset=offset)
+    return list(_masked(opened, rows))
+
+
+def public_stream(entry: CatalogEntry, columns: list, *, batch: int = 5000) -> Iterator[dict]:
+    """Every public row of `entry` (as `public_rows`), read in batches (`datastore.stream`)."""
+    if not columns:
+        return iter(())
+    names = [c.name for c in columns]
+    return _masked(columns, datastore.stream(store_of(entry), columns=names, batch=batch))
 
 
 def scan_entry(entry: CatalogEntry) -> dict:

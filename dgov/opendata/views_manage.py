@@ -31,12 +31,10 @@ class StatusListView(OfficialRequiredMixin, View):
         return {}
 
     def get(self, request):
-        require_permission(request.user, self.model, "view")
-        qs = self.model.objects.restrict(request.user, "view").select_related(*self.related)
         status = request.GET.get("status", "")
-        if status in self.statuses.values:
-            qs = qs.filter(status=status)
-        page = Paginator(qs.order_by("status", "-created_at", "-pk"), 30).get_page(request.GET.get("page"))
+        status = status if status in self.statuses.values else ""
+        qs = selectors.scoped(request.user, self.model, status=status, related=self.related)
+        page = Paginator(qs, 30).get_page(request.GET.get("page"))
         return render(request, self.template_name, {
             "nav_active": NAV, "page": page, "status": status, "statuses": self.statuses.choices,
             "query": f"status={status}" if status else "", **self.extra(request)})

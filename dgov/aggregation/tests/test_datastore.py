@@ -85,6 +85,43 @@ def test_select_filters_and_validation(datastore):
         datastore.upsert(ds, [{"xm": "无名"}])  # no key
 
 
+def test_select_orders_and_searches_text(datastore):
+    ds = make_dataset()
+    datastore.upsert(ds, [*PEOPLE, {"xm": "张三丰", "sfzh": "360603197004044567", "lxdh": "13800003333",
+                                    "djrq": "2024-01-02"}])
+    def names(where=(), order=None, **kw):
+        return [r["xm"] for r in datastore.select(ds, columns=["xm"], where=list(where), order=order,
+                                                  limit=kw.get("limit", 10), offset=kw.get("offset", 0))]
+    # empty values last in both directions, ties by key
+    assert names(order=[("djrq", False)]) == ["张三丰", "张三", "李四", "王五"]
+    assert names(order=[("djrq", True)]) == ["李四", "张三丰", "张三", "王五"]
+    assert names(order=[("djrq", True), ("xm", True)]) == ["李四", "张三丰", "张三", "王五"]
+    assert names(order=[("lxdh", True)], limit=2, offset=1) == ["张三丰", "张三"]
+    assert names([("xm", "contains", "张三")]) == ["张三丰", "张三"]
+    assert names([(("xm", "lxdh"), "contains", "2222")]) == ["李四"]  # any of the columns
+    assert names([(("xm", "lxdh"), "contains", "%")]) == []  # LIKE wildcards are taken literally
+    assert names([("djrq", "contains", "-03-")]) == ["李四"]  # a date compared as its text
+    assert names([((), "contains", "张")]) == []  # no column to search
+    assert datastore.count(ds, [(("xm",), "contains", "三")]) == 2
+    for bad in ([("xm", "contains", "")], [("xm", "contains", 3)], [(("xm", "nope"), "contains", "张")]):
+        with pytest.raises(ValueError):
+            datastore.select(ds, columns=["xm"], where=bad, limit=1, offset=0)
+    with pytest.raises(ValueError):
+        datastore.select(ds, columns=["xm"], order=[("nope", False)], limit=1, offset=0)
+
+
+def test_stream_reads_every_row_in_key_order_by_batches(datastore):
+    ds = make_dataset()
+    people = [{"xm": f"居民{i}", "sfzh": f"3606031990010{i:05d}", "lxdh": None, "djrq": None} for i in range(23)]
+    datastore.upsert(ds, people)
+    datastore.mark_deleted(ds, {p["sfzh"] for p in people[1:]})
+    rows = list(datastore.stream(ds, columns=["sfzh", "xm"], batch=5))
+    assert rows == [{"sfzh": p["sfzh"], "xm": p["xm"]} for p in people[1:]]
+    assert [r["xm"] for r in datastore.stream(ds, columns=["xm"], where=[("xm", "contains", "居民2")], batch=2)] == [
+        "居民2", "居民20", "居民21", "居民22"]
+    assert list(datastore.stream(ds, where=[("xm", "eq", "无")])) == []
+
+
 def test_values_come_back_json_safe(datastore, settings):
     ds = make_dataset(items=[item("编号", personal_data="none"), item("金额", data_type="decimal", length=None),
                              item("人数", data_type="integer", length=None),

@@ -334,6 +334,15 @@ def test_datastore_search_q_and_sort(client, homes):
     both = result(client, "datastore_search", resource_id=rid, sort="szxz, cws desc", limit=2,
                   filters=json.dumps({"szxz": ["邓埠镇", "锦江镇"]}))
     assert [(r["szxz"], r["cws"]) for r in both["records"]] == [("邓埠镇", 47), ("邓埠镇", 44)]
+    page = result(client, "datastore_search", resource_id=rid, q="养老", sort="cws", limit=2, offset=28)
+    assert [r["cws"] for r in page["records"]] == [48, 49] and page["total"] == 30
+    assert result(client, "datastore_search", resource_id=rid, q="_")["total"] == 0  # no LIKE wildcards
+    # a masked column neither orders the rows nor is searched by name: either would tell what the mask hides
+    assert "sort" in error(client, "datastore_search", 409, "Validation Error", resource_id=rid, sort="fzrsj")
+    assert "q" in error(client, "datastore_search", 409, "Validation Error", resource_id=rid,
+                        q=json.dumps({"fzrsj": "0012"}))
+    error(client, "datastore_search", 409, "Validation Error", resource_id=rid, sort="cws sideways")
+    error(client, "datastore_search", 409, "Validation Error", resource_id=rid, q=json.dumps({"nope": "x"}))
 
 
 def test_datastore_search_bad_input(client, homes):
