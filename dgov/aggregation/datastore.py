@@ -34,6 +34,7 @@ import math
 import operator
 import re
 import threading
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -170,6 +171,40 @@ def _reading(conn: sa.Connection | None) -> Iterator[sa.Connection]:
         return
     with engine().connect() as own, own.begin():
         yield own
+
+
+class TooSlow(Exception):
+    """A read ran past its time limit (`time_limit`) and was stopped."""
+
+
+def _canceled(exc: sa_exc.OperationalError) -> bool:
+    orig = exc.orig
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) == "57014" or (
+        "interrupted" in str(orig))
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[sa.Connection]:
+    """A read connection (one transaction) on which every statement stops after `seconds`, raising `TooSlow`:
+    PostgreSQL's `statement_timeout` for the transaction; on SQLite a progress handler that interrupts the
+    statement once the time is up. Pass it as `conn` to the reads."""
+    with engine().connect() as conn, conn.begin():
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            deadline = time.monotonic() + seconds
+            raw = conn.connection.dbapi_connection
+            raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10000)
+        else:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
+        try:
+            yield conn
+        except sa_exc.OperationalError as exc:
+            if _canceled(exc):
+                raise TooSlow() from None
+            raise
+        finally:
+            if sqlite:
+                raw.set_progress_handler(None, 0)
 
 
 @contextmanager

@@ -22,6 +22,11 @@ from dgov.aggregation import datastore as store
 PG_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 
+#: a read that runs for minutes on SQLite and PostgreSQL alike (to test time limits)
+ENDLESS = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) "
+           "SELECT count(*) FROM c")
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -14,6 +14,7 @@ import re
 import uuid
 from collections import Counter
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import JsonResponse
@@ -534,15 +535,25 @@ def _order(sort: str, columns: dict) -> list[tuple[str, bool]]:
 
 
 def _search_rows(entry, params, columns: dict, selected: list, where: list, limit: int, offset: int):
-    """(records, total or None). Filters, `q` and `sort` all run in the data store's SQL, over every row."""
+    """(records, total or None). Filters, `q` and `sort` all run in the data store's SQL, over every row, in one
+    transaction stopped after `DGOV_OPENDATA_QUERY_SECONDS` (409, as CKAN answers a query that takes too long)."""
     q = params.get("q")
     if isinstance(q, str) and q.startswith("{"):
         q = _json(params, "q", dict, {})
     where = where + _text_search(q, columns)
     order = _order(str(params.get("sort") or ""), columns)
-    rows = services.public_rows(entry, columns=selected, where=where, order=order, limit=limit, offset=offset)
     wanted = _bool(params, "include_total", True)
-    return rows, datastore.count(services.store_of(entry), where, cached=True) if wanted else None
+    seconds = settings.DGOV_OPENDATA_QUERY_SECONDS
+    try:
+        with datastore.time_limit(seconds) as conn:
+            rows = services.public_rows(entry, columns=selected, where=where, order=order, limit=limit,
+                                        offset=offset, conn=conn)
+            total = datastore.count(services.store_of(entry), where, conn=conn, cached=True) if wanted else None
+    except datastore.TooSlow:
+        raise CkanError(409, "Validation Error", _("Query took too long"), query=[
+            _("The query ran longer than %(n)s seconds and was stopped: narrow it with filters.") % {"n": seconds}
+        ]) from None
+    return rows, total
 
 
 def _links(request_path: str, resource: str, limit: int, offset: int) -> dict:

@@ -88,7 +88,7 @@ def _masked(columns: list, rows: Iterable[dict]) -> Iterator[dict]:
 
 
 def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None, order=None, limit: int = 100,
-                offset: int = 0) -> list[dict]:
+                offset: int = 0, conn=None) -> list[dict]:
     """Rows as the public gets them: opened columns only (`columns`, default all of them), each masked by its
     column's rule. `where` and `order` as `datastore.select`, on opened columns only and `order` on unmasked
     ones (the caller checks: the order of masked values would show what the mask hides)."""
@@ -96,7 +96,7 @@ def public_rows(entry: CatalogEntry, *, columns: list | None = None, where=None,
     if not opened:
         return []
     rows = datastore.select(store_of(entry), columns=[c.name for c in opened], where=where, order=order,
-                            limit=limit, offset=offset)
+                            limit=limit, offset=offset, conn=conn)
     return list(_masked(opened, rows))
 
 

@@ -245,6 +245,9 @@ DGOV_SHARING_DEFAULT_DAILY_QUOTA = max(1, env_int("DGOV_SHARING_DEFAULT_DAILY_QU
 # Open data: the calls a day a developer key gets, and how many active keys one account may hold.
 DGOV_OPENDATA_KEY_DAILY_QUOTA = max(1, env_int("DGOV_OPENDATA_KEY_DAILY_QUOTA", 10000))
 DGOV_OPENDATA_MAX_KEYS = max(1, env_int("DGOV_OPENDATA_MAX_KEYS", 5))
+# The longest a datastore_search query may run (seconds) before it is stopped and refused (CKAN's datastore
+# stops slow queries the same way): a text search or sort over a large table without filters scans every row.
+DGOV_OPENDATA_QUERY_SECONDS = max(1, env_int("DGOV_OPENDATA_QUERY_SECONDS", 10))
 # The department that publishes the open-data catalog (dct:publisher of the DCAT-AP catalog): 市数据局.
 DGOV_OPENDATA_PUBLISHER = env_str("DGOV_OPENDATA_PUBLISHER", "360600036")
 DGOV_SHARING_DEFAULT_RATE_LIMIT = max(1, env_int("DGOV_SHARING_DEFAULT_RATE_LIMIT", 60))

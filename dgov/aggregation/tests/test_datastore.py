@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from dgov.aggregation import services
-from dgov.aggregation.testing import make_dataset
+from dgov.aggregation.testing import ENDLESS, make_dataset
 from dgov.catalog.testing import item
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,14 @@ def test_a_column_added_later_extends_the_table(datastore, editor):
     assert datastore.select(ds, columns=["xm", "lxdh"], where=[], limit=5, offset=0) == [{"xm": "甲", "lxdh": None}]
     datastore.upsert(ds, [{"sfzh": "1", "xm": "甲", "lxdh": "139"}])
     assert datastore.select(ds, columns=["lxdh"], where=[], limit=5, offset=0) == [{"lxdh": "139"}]
+
+
+def test_time_limit_stops_a_slow_read_and_the_connection_serves_again(datastore):
+    ds = make_dataset()
+    datastore.upsert(ds, PEOPLE)
+    with pytest.raises(datastore.TooSlow):
+        with datastore.time_limit(0.2) as conn:
+            conn.exec_driver_sql(ENDLESS)
+    with datastore.time_limit(5) as conn:  # a quick read passes, and the pooled connection is whole again
+        assert datastore.count(ds, conn=conn) == 3
+    assert datastore.select(ds, columns=["xm"], where=[("xm", "eq", "张三")]) == [{"xm": "张三"}]

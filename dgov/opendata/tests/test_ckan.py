@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dgov.aggregation import datastore
 from dgov.catalog.testing import GUIXI_CIVIL_AFFAIRS, YUJIANG_CIVIL_AFFAIRS, negative_list
+from dgov.core.testing import zh
 from dgov.exchange.masking import mask
 from dgov.opendata import ckan, keys, links, services
 from dgov.opendata.models import AccessApplication, AccessLog, KeyUsage, OpenDataset, Topic
@@ -343,6 +344,21 @@ def test_datastore_search_q_and_sort(client, homes):
                         q=json.dumps({"fzrsj": "0012"}))
     error(client, "datastore_search", 409, "Validation Error", resource_id=rid, sort="cws sideways")
     error(client, "datastore_search", 409, "Validation Error", resource_id=rid, q=json.dumps({"nope": "x"}))
+
+
+def test_a_query_that_takes_too_long_is_stopped(client, homes, settings, monkeypatch):
+    """As CKAN: 409 with `query: ["Query took too long"]`; nothing is logged or counted."""
+    from dgov.aggregation.testing import ENDLESS
+
+    settings.DGOV_OPENDATA_QUERY_SECONDS = 0.2
+
+    def endless(entry, *, conn, **kwargs):
+        conn.exec_driver_sql(ENDLESS)
+
+    monkeypatch.setattr(services, "public_rows", endless)
+    err = error(client, "datastore_search", 409, "Validation Error", resource_id=csv_id(homes[0]), q="养老")
+    assert err["message"] == zh("Query took too long") and "query" in err
+    assert not AccessLog.objects.exists()
 
 
 def test_datastore_search_bad_input(client, homes):
