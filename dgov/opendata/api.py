@@ -152,6 +152,13 @@ def _published(name: str) -> OpenDataset:
         raise NotFound(_("No published dataset has this name.")) from None
 
 
+def _deciding(request, application_id: int, write) -> dict:
+    """`write(actor, application)` on an application the caller may decide; the application as it is then."""
+    actor = actor_of(request)
+    application = write(actor, selectors.application_for(actor, application_id, "decide"))
+    return application_out(selectors.application_for(actor, application.pk))
+
+
 @router.get("/agreement", response={200: OpendataAgreementOut, **READ_ERRORS}, operation_id="get_opendata_agreement")
 def get_agreement(request):
     """The data-use agreement that an application for conditional data accepts."""
@@ -203,22 +210,17 @@ def create_application(request, payload: OpendataApplicationIn):
              operation_id="decide_opendata_application")
 def decide_application(request, application_id: Id, payload: OpendataDecisionIn):
     """The provider department approves (access for `days`) or rejects (with a reason); the applicant is told."""
-    actor = actor_of(request)
-    application = applications.decide(actor=actor, application=selectors.application_for(actor, application_id,
-                                                                                          "decide"),
-                                      approve=payload.decision == "approve", reason=payload.reason, days=payload.days)
-    return application_out(selectors.application_for(actor, application.pk))
+    return _deciding(request, application_id, lambda actor, application: applications.decide(
+        actor=actor, application=application, approve=payload.decision == "approve", reason=payload.reason,
+        days=payload.days))
 
 
 @router.post("/applications/{application_id}/revoke", response={200: OpendataApplicationOut, **WRITE_ERRORS},
              operation_id="revoke_opendata_application")
 def revoke_application(request, application_id: Id, payload: OpendataReasonIn):
     """The provider department ends an approved application's access (with a reason); the applicant is told."""
-    actor = actor_of(request)
-    application = applications.revoke(actor=actor, application=selectors.application_for(actor, application_id,
-                                                                                          "decide"),
-                                      reason=payload.reason)
-    return application_out(selectors.application_for(actor, application.pk))
+    return _deciding(request, application_id, lambda actor, application: applications.revoke(
+        actor=actor, application=application, reason=payload.reason))
 
 
 @router.post("/applications/{application_id}/withdraw", response={200: OpendataApplicationOut, **WRITE_ERRORS},

@@ -42,3 +42,11 @@ def citizen(db):
     from dgov.accounts.testing import make_user
 
     return make_user("od_citizen", kind="citizen")
+
+
+@pytest.fixture
+def official(db):
+    """An official without any open-data permission."""
+    from dgov.accounts.testing import make_user
+
+    return make_user("od_plain", department_code="360603909", roles=[("staff", "all", None)])

@@ -1,6 +1,6 @@
 import pytest
 
-from dgov.accounts.testing import api_client, make_user
+from dgov.accounts.testing import api_client
 from dgov.catalog.testing import GUIXI_CIVIL_AFFAIRS
 from dgov.core.testing import ApiContract, Case, assert_error, call
 from dgov.opendata import services
@@ -8,12 +8,6 @@ from dgov.opendata.models import DatasetStatus, OpenDataset
 from dgov.opendata.testing import make_open_entry
 
 BASE = "/api/v1/opendata"
-
-
-@pytest.fixture
-def official(db):
-    """An official without any open-data permission."""
-    return make_user("od_plain", department_code="360603909", roles=[("staff", "all", None)])
 
 
 @pytest.fixture

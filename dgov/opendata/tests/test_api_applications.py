@@ -16,12 +16,6 @@ BASE = "/api/v1/opendata"
 
 
 @pytest.fixture
-def official(db):
-    """An official without any open-data permission."""
-    return make_user("od_plain", department_code="360603909", roles=[("staff", "all", None)])
-
-
-@pytest.fixture
 def other_citizen(db):
     return make_user("od_citizen2", kind="citizen")
 
