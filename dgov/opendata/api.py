@@ -181,10 +181,7 @@ def list_applications(request, query: OpendataApplicationQuery = Query(...)):
 @paginate(Pagination)
 def list_my_applications(request, query: OpendataApplicationQuery = Query(...)):
     """Your own applications, newest first."""
-    qs = AccessApplication.objects.filter(applicant=actor_of(request)).select_related(*selectors.APPLICATION_RELATED)
-    if query.status:
-        qs = qs.filter(status=query.status)
-    return Mapped(qs.order_by("-created_at", "-pk"), application_out)
+    return Mapped(selectors.my_applications(actor_of(request), status=query.status or ""), application_out)
 
 
 @router.get("/applications/{application_id}", response={200: OpendataApplicationOut, **READ_ERRORS},

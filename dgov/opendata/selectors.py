@@ -177,6 +177,12 @@ def scoped(user, model, *, status: str = "", related: tuple = ()) -> QuerySet:
 APPLICATION_RELATED = ("dataset", "dataset__entry__department", "applicant", "decided_by")
 
 
+def my_applications(user, *, status: str = "") -> QuerySet:
+    """The user's own applications, newest first."""
+    qs = AccessApplication.objects.filter(applicant=user).select_related(*APPLICATION_RELATED)
+    return (qs.filter(status=status) if status else qs).order_by("-created_at", "-pk")
+
+
 def application_for(user, pk, action: str = "view") -> AccessApplication:
     """One application: the applicant's own, or one in the user's scope for `action` (404 outside it, 403
     without the permission)."""

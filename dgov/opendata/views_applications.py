@@ -59,9 +59,8 @@ def my_applications(request):
             raise Http404
         attempt(request, lambda: applications.withdraw(actor=request.user, application=application))
         return redirect("opendata:my_applications")
-    rows = AccessApplication.objects.filter(applicant=request.user).select_related("dataset", "dataset__entry")
     return render(request, "opendata/my_applications.html", {
-        "nav_active": "portal", "applications": rows.order_by("-created_at", "-pk"),
+        "nav_active": "portal", "applications": selectors.my_applications(request.user),
         "formats": links.DOWNLOAD_FORMATS})
 
 
