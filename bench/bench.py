@@ -39,6 +39,7 @@ from common import (
     run_cmd,
     run_wrk,
     scrape_counters,
+    serve_worker_class,
     start_server,
     stop_server,
     tree_cpu_seconds,
@@ -116,6 +117,24 @@ def measure_inprocess(venv_python: Path, env: dict, token: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def load_endpoint(server, url: str, headers: dict, **load) -> dict:
+    """One wrk run against `url`, with the server's CPU time and database queries per request."""
+    base = url[:url.index("/", len("http://"))]
+    before, cpu_before = scrape_counters(base), tree_cpu_seconds(server.pid)
+    run = run_wrk(url, headers=headers, **load)
+    figures = {k: run[k] for k in WRK_FIELDS}
+    cpu_after, after = tree_cpu_seconds(server.pid), scrape_counters(base)
+    figures["server_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / max(figures["requests"], 1), 3)
+    served_requests = after.get("requests", 0) - before.get("requests", 0) - 1  # minus one scrape
+    if before and served_requests > 0:
+        figures["queries_per_request"] = round((after["queries"] - before["queries"]) / served_requests, 2)
+    return figures
+
+
+def without_wrk_output(rounds: list[dict]) -> list[dict]:
+    return [{name: {k: v for k, v in f.items() if k != "wrk_output"} for name, f in r.items()} for r in rounds]
+
+
 # --- report -----------------------------------------------------------------------------------
 
 def summarise(rounds: list[dict[str, dict]]) -> dict[str, dict]:
@@ -145,8 +164,7 @@ def summarise(rounds: list[dict[str, dict]]) -> dict[str, dict]:
     return summary
 
 
-def table(result: dict) -> str:
-    s = result["summary"]
+def table(s: dict) -> str:
     rows = ["| endpoint | requests/s | % of bare | p50 ms | p90 ms | p99 ms | server CPU ms/req | DB queries/req "
             "| errors | target |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -179,8 +197,12 @@ def markdown(result: dict) -> str:
         f"{P99_TARGET_MS:.0f} ms at {c['connections']} concurrent connections. "
         f"Overall: **{'met' if result['targets_met'] else 'MISSED'}**.",
         "",
-        table(result),
+        table(result["summary"]),
         "",
+        *(["The same endpoints in the same rounds on a second `dgov serve` with gunicorn's own gthread worker "
+           "(`DGOV_WORKER_CLASS=gthread`: keeps connections alive, accepts while busy), for comparison; "
+           "% of bare is of its own bare view:", "", table(result["compared"]["summary"]), ""]
+          if result.get("compared") else []),
         "In-process cost (Django test client, same middleware and data, no server; Python calls are "
         "deterministic, so this table does not depend on the machine's load):",
         "",
@@ -188,7 +210,7 @@ def markdown(result: dict) -> str:
         "",
         f"- load: `wrk -t{c['wrk_threads']} -c{c['connections']} -d{c['duration_s']}s --latency`, "
         f"{c['warmup_s']} s warm-up per endpoint, {c['rounds']} round(s) (median reported)",
-        f"- server: `dgov serve`, gunicorn gthread, {c['server_workers']} workers × {c['server_threads']} threads",
+        f"- server: `dgov serve`, {c['worker_class']}, {c['server_workers']} workers × {c['server_threads']} threads",
         f"- database: {d['vendor']} {d['version']} (`{d['name']}`, CONN_MAX_AGE {d['conn_max_age']})",
         f"- machine: {m['nproc']} CPUs, {m['cpu_model']}, Linux {m['kernel']}; load average before "
         f"{m['loadavg_before']}, after {m.get('loadavg_after')}",
@@ -215,6 +237,8 @@ def parse_args(argv):
                    "the median is reported (default 3)")
     p.add_argument("--workers", type=int, help="server workers (default: dgov serve's, 2 × CPUs + 1)")
     p.add_argument("--threads", type=int, help="server threads per worker (default: dgov serve's)")
+    p.add_argument("--compare-gthread", action="store_true",
+                   help="also measure a second dgov serve with gunicorn's gthread worker, in the same rounds")
     p.add_argument("--results", type=Path, help="output directory (default bench/results)")
     p.add_argument("--keep", action="store_true", help="keep the temporary data directory and server log")
     return p.parse_args(argv)
@@ -231,7 +255,7 @@ def main(argv=None) -> int:
     server_log, setup_log = workdir / "server.log", workdir / "setup.log"
     env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE")}
     env.update({"DGOV_DATA_DIR": str(workdir / "data"), "DGOV_BENCH_BARE_VIEW": "1", "DGOV_DEBUG": "0"})
-    proc = None
+    servers = {}
     try:
         machine = machine_info(venv_bin / "python")
         db_url = env.get("DGOV_DATABASE_URL", "")
@@ -246,46 +270,52 @@ def main(argv=None) -> int:
         proc, base, workers, threads = start_server(
             dgov, env, server_log, workers=args.workers, threads=args.threads,
             announce=lambda command: log(f"{command} ({database['vendor']})"))
+        servers[""] = (proc, base)
         responses = check_responses(base, token)
 
         lua = workdir / "report.lua"
         lua.write_text(WRK_REPORT_LUA)
         load = {"connections": args.connections, "threads": args.wrk_threads, "lua": lua}
-        for name, path, auth, _ in ENDPOINTS:
-            log(f"warm-up {name} ({args.warmup} s)")
-            run_wrk(base + path, headers=bearer(token if auth else None), seconds=args.warmup, **load)
-        rounds = []
-        for number in range(1, args.rounds + 1):
-            figures = {}
+        if args.compare_gthread:
+            metrics = workdir / "metrics-gthread"  # its own Prometheus files: dgov serve clears its default
+            metrics.mkdir()
+            other, other_base, *_ = start_server(
+                dgov, {**env, "DGOV_WORKER_CLASS": "gthread", "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
+                workdir / "server-gthread.log",
+                workers=args.workers, threads=args.threads, announce=lambda command: log(f"{command} (gthread)"))
+            servers[" (gthread)"] = (other, other_base)
+            check_responses(other_base, token)
+        rounds = {label: [] for label in servers}
+        for label, (_, server_base) in servers.items():
             for name, path, auth, _ in ENDPOINTS:
-                log(f"round {number}/{args.rounds}: {name} ({args.duration} s at {args.connections} connections)")
-                before, cpu_before = scrape_counters(base), tree_cpu_seconds(proc.pid)
-                run = run_wrk(base + path, headers=bearer(token if auth else None), seconds=args.duration, **load)
-                figures[name] = {k: run[k] for k in WRK_FIELDS}
-                cpu_after, after = tree_cpu_seconds(proc.pid), scrape_counters(base)
-                figures[name]["server_cpu_ms_per_request"] = round(
-                    (cpu_after - cpu_before) * 1000 / max(figures[name]["requests"], 1), 3)
-                served_requests = after.get("requests", 0) - before.get("requests", 0) - 1  # minus one scrape
-                if before and served_requests > 0:
-                    figures[name]["queries_per_request"] = round(
-                        (after["queries"] - before["queries"]) / served_requests, 2)
-            rounds.append(figures)
+                log(f"warm-up {name}{label} ({args.warmup} s)")
+                run_wrk(server_base + path, headers=bearer(token if auth else None), seconds=args.warmup, **load)
+        for number in range(1, args.rounds + 1):
+            for label, (server, server_base) in servers.items():
+                figures = {}
+                for name, path, auth, _ in ENDPOINTS:
+                    log(f"round {number}/{args.rounds}: {name}{label} ({args.duration} s at {args.connections} "
+                        "connections)")
+                    figures[name] = load_endpoint(server, server_base + path, bearer(token if auth else None),
+                                                  seconds=args.duration, **load)
+                rounds[label].append(figures)
         machine["loadavg_after"] = loadavg()
-        stop_server(proc)
+        for server, _ in servers.values():
+            stop_server(server)
         log("in-process cost per request (Python calls, queries, CPU)")
         inprocess = measure_inprocess(venv_bin / "python", env, token)
     except BenchError as exc:
         log(f"FAILED: {exc}")
         return 2
     finally:
-        if proc is not None:
-            stop_server(proc)
+        for server, _ in servers.values():
+            stop_server(server)
         if args.keep:
             log(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    summary = summarise(rounds)
+    summary = summarise(rounds[""])
     bare_calls = inprocess["bare"]["python_calls_per_request"]
     for figures in inprocess.values():
         figures["bare_calls_over_calls"] = round(bare_calls / figures["python_calls_per_request"], 3)
@@ -299,12 +329,13 @@ def main(argv=None) -> int:
         "database": database,
         "config": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.connections,
                    "wrk_threads": args.wrk_threads, "rounds": args.rounds, "server_workers": workers,
-                   "server_threads": threads, "worker_class": "gthread"},
+                   "server_threads": threads, "worker_class": serve_worker_class(env)},
         "endpoints": {name: {"path": path, "bearer_token": auth, "what": what, **responses[name]}
                       for name, path, auth, what in ENDPOINTS},
-        "rounds": [{name: {k: v for k, v in f.items() if k != "wrk_output"} for name, f in r.items()}
-                   for r in rounds],
-        "wrk_output": {name: rounds[-1][name]["wrk_output"] for name, *_ in ENDPOINTS},
+        "rounds": without_wrk_output(rounds[""]),
+        "wrk_output": {name: rounds[""][-1][name]["wrk_output"] for name, *_ in ENDPOINTS},
+        "compared": ({"worker_class": "gthread", "summary": summarise(rounds[" (gthread)"]),
+                      "rounds": without_wrk_output(rounds[" (gthread)"])} if args.compare_gthread else None),
     }
     stem = f"{started.strftime('%Y-%m-%d-%H%M%S')}-{database['vendor']}"
     md = markdown(result)

@@ -296,6 +296,11 @@ def start_server(dgov: Path, env: dict, logfile: Path, *, workers: int | None, t
     return proc, base, workers, threads
 
 
+def serve_worker_class(env: dict) -> str:
+    """The gunicorn worker class `dgov serve` runs with this environment (its default, or DGOV_WORKER_CLASS)."""
+    return env.get("DGOV_WORKER_CLASS") or "dgov.core.serving.BalancedWorker"
+
+
 def tree_cpu_seconds(root: int) -> float:
     """User + system CPU time of `root` and its descendants (Linux /proc), in seconds."""
     children: dict[int, list[int]] = {}

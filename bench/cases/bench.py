@@ -55,6 +55,7 @@ from common import (  # noqa: E402
     run_cmd,
     run_wrk,
     scrape_counters,
+    serve_worker_class,
     start_server,
     stop_server,
     tail,
@@ -336,7 +337,8 @@ def run(args, repo: Path) -> dict:
                 pg_recreate(args.postgres_url, create=False, source="--postgres-url")
     sent = {side: warmup[side]["requests"] + sum(r[side]["requests"] for r in rounds) for side in SIDES}
     return {
-        "database": database, "server": {"workers": workers, "threads": threads, "worker_class": "gthread"},
+        "database": database,
+        "server": {"workers": workers, "threads": threads, "worker_class": serve_worker_class(env)},
         "setup": {k: v for k, v in setup.items() if k not in ("tokens", "official_token")},
         "answers": answers, "summary": summarise(rounds), "rounds": rounds, "warmup": warmup,
         "written": {**counts, "completed_by_wrk": sent,

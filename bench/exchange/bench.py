@@ -52,6 +52,7 @@ from common import (  # noqa: E402
     run_cmd,
     run_wrk,
     scrape_counters,
+    serve_worker_class,
     start_server,
     stop_server,
     tail,
@@ -326,7 +327,7 @@ def run_database(args, db: str, repo: Path, machine: dict) -> dict:
     return {
         "database": database,
         "setup": {k: v for k, v in setup.items() if k != "secret"},
-        "server": {"workers": workers, "threads": threads, "worker_class": "gthread"},
+        "server": {"workers": workers, "threads": threads, "worker_class": serve_worker_class(env)},
         "answers": answers,
         "summary": summary,
         "targets_met": all(s["pass"] for s in summary.values()),

@@ -48,10 +48,11 @@ class Command(BaseCommand):
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            # gunicorn's own "gthread" is the fallback (docs/deployment.md, DGOV_WORKER_CLASS)
+            "worker_class": os.environ.get("DGOV_WORKER_CLASS") or "dgov.core.serving.BalancedWorker",
             "timeout": 60,
             "graceful_timeout": 20,
-            "keepalive": 5,
+            "keepalive": 5,  # seconds a connection may wait to send its request (each is closed after one)
             "accesslog": None,  # dgov writes its own structured access log
             "errorlog": "-",
             "loglevel": "warning",
