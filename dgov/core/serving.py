@@ -3,7 +3,7 @@
 Gunicorn's gthread worker accepts every connection it can, whether its threads are free or not, and
 keeps each one alive for the client's next request. Under load the connections pile up unevenly:
 a worker holding ten clients answers each after the other nine while its neighbour idles, and the
-tail latency follows (bench/: p99 40-60 ms at 32 clients on 2 CPUs, against 25-33 ms with this
+tail latency follows (bench/: median p99 28-97 ms at 32 clients on 2 CPUs, against 23-37 ms with this
 worker). Worse, a request the platform sends to itself (the payment sandbox) can be queued behind
 the very request that sends it.
 
