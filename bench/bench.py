@@ -117,11 +117,10 @@ def measure_inprocess(venv_python: Path, env: dict, token: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def load_endpoint(server, url: str, headers: dict, **load) -> dict:
-    """One wrk run against `url`, with the server's CPU time and database queries per request."""
-    base = url[:url.index("/", len("http://"))]
+def load_endpoint(server, base: str, path: str, headers: dict, **load) -> dict:
+    """One wrk run against `base + path`, with the server's CPU time and database queries per request."""
     before, cpu_before = scrape_counters(base), tree_cpu_seconds(server.pid)
-    run = run_wrk(url, headers=headers, **load)
+    run = run_wrk(base + path, headers=headers, **load)
     figures = {k: run[k] for k in WRK_FIELDS}
     cpu_after, after = tree_cpu_seconds(server.pid), scrape_counters(base)
     figures["server_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / max(figures["requests"], 1), 3)
@@ -296,7 +295,7 @@ def main(argv=None) -> int:
                 for name, path, auth, _ in ENDPOINTS:
                     log(f"round {number}/{args.rounds}: {name}{label} ({args.duration} s at {args.connections} "
                         "connections)")
-                    figures[name] = load_endpoint(server, server_base + path, bearer(token if auth else None),
+                    figures[name] = load_endpoint(server, server_base, path, bearer(token if auth else None),
                                                   seconds=args.duration, **load)
                 rounds[label].append(figures)
         machine["loadavg_after"] = loadavg()

@@ -114,7 +114,7 @@ def test_an_idle_connection_does_not_hold_the_worker(serve):
     worker goes on answering, and answers the idle connection once its request arrives."""
     port = serve(workers=1)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as idle:
-        time.sleep(0.2)  # the worker has accepted it by now
+        # the listen queue is first in, first out: the worker accepts the idle connection before any below
         pids = {get(port, timeout=3) for _ in range(5)}
         answer = exchange(idle, "/")
     assert answer.startswith(b"HTTP/1.1 200")
